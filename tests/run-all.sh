@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds everything and runs every test project.
+# Ends with one line "N passed, N failed" and exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+dotnet build Kms.sln -c Release 2>&1 | tail -n 3
+build=${PIPESTATUS[0]}
+if [ "$build" -ne 0 ]; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+dotnet test Kms.sln -c Release --no-build 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+summary=$(awk '/(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {
+  for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1) }
+} END { printf "%d passed, %d failed", p, f }' "$log")
+failed=$(echo "$summary" | awk '{print $3}')
+if [ "$status" -ne 0 ] && [ "$failed" = "0" ]; then
+  # The runner failed without reporting a failed test (a crashed test host, say): count it.
+  summary=$(echo "$summary" | awk '{printf "%d passed, 1 failed", $1}')
+fi
+echo "$summary"
+exit "$status"
