@@ -17,6 +17,7 @@ namespace Kms.Ttlv.Json;
 public static class KmipJson
 {
     private static readonly JsonWriterOptions s_compact = new() { SkipValidation = true };
+    private static readonly EnumInfo s_operations = KmipNames.FindEnumeration("Operation") ?? throw new InvalidOperationException("no Operation enumeration");
 
     /// <summary>Parses one TTLV item from UTF-8 JSON. Throws <see cref="FormatException"/> (only) on bad input.</summary>
     public static TtlvElement Parse(ReadOnlySpan<byte> utf8Json, TtlvLimits? limits = null)
@@ -67,9 +68,22 @@ public static class KmipJson
     /// says what is wrong and at which byte.
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> utf8Json, [NotNullWhen(true)] out TtlvElement? element, [NotNullWhen(false)] out string? error, TtlvLimits? limits = null)
+        => TryParseCore(utf8Json, allowBareOperation: false, out element, out _, out error, limits);
+
+    /// <summary>
+    /// Parses a <c>/kmip/2_1</c> request body (issue 5): either a whole TTLV item (a RequestMessage) or a
+    /// bare operation whose top-level tag is an Operation name, <c>{"tag":"Create","type":"Structure","value":[…]}</c>
+    /// (the Cosmian KMS JSON form). For a bare operation, <paramref name="operation"/> is set and
+    /// <paramref name="element"/> is the operation's <see cref="Tag.RequestPayload"/>. Never throws on bad input.
+    /// </summary>
+    public static bool TryParseRequest(ReadOnlySpan<byte> utf8Json, [NotNullWhen(true)] out TtlvElement? element, out Operation? operation, [NotNullWhen(false)] out string? error, TtlvLimits? limits = null)
+        => TryParseCore(utf8Json, allowBareOperation: true, out element, out operation, out error, limits);
+
+    private static bool TryParseCore(ReadOnlySpan<byte> utf8Json, bool allowBareOperation, [NotNullWhen(true)] out TtlvElement? element, out Operation? operation, [NotNullWhen(false)] out string? error, TtlvLimits? limits)
     {
         limits ??= TtlvLimits.Default;
         element = null;
+        operation = null;
         if (utf8Json.Length > limits.MaxTextSize)
         {
             error = $"JSON document larger than {limits.MaxTextSize} bytes";
@@ -79,11 +93,12 @@ public static class KmipJson
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 2 * limits.MaxDepth + 4 });
         try
         {
-            var parser = new Parser(limits);
+            var parser = new Parser(limits, allowBareOperation);
             Next(ref reader);
             var result = parser.ReadElement(ref reader, null, 1);
             if (reader.Read()) TextValues.Fail("content after the top-level TTLV object");
             element = result;
+            operation = parser.BareOperation;
             error = null;
             return true;
         }
@@ -92,6 +107,24 @@ public static class KmipJson
             error = $"invalid KMIP JSON at byte {reader.TokenStartIndex}: {e.Message}";
             return false;
         }
+    }
+
+    /// <summary>
+    /// Writes the answer to a bare <c>/kmip/2_1</c> operation: <paramref name="responsePayload"/>'s children
+    /// under the tag <c>{Operation}Response</c>, <c>{"tag":"CreateResponse","type":"Structure","value":[…]}</c>.
+    /// </summary>
+    public static void WriteBareOperationResponse(Utf8JsonWriter writer, Operation operation, TtlvElement responsePayload)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(responsePayload);
+        var name = s_operations.TryGetName((uint)operation, out var n) ? n : throw new ArgumentOutOfRangeException(nameof(operation), operation, "not a named operation");
+        writer.WriteStartObject();
+        writer.WriteString("tag"u8, name + "Response");
+        writer.WriteString("type"u8, "Structure"u8);
+        writer.WriteStartArray("value"u8);
+        for (int i = 0; i < responsePayload.Children.Count; i++) WriteElement(writer, responsePayload.Children[i], responsePayload.Children, i);
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 
     /// <summary>The compact JSON text of <paramref name="element"/>.</summary>
@@ -164,9 +197,12 @@ public static class KmipJson
     }
 
     /// <summary>Parse state: the limits and the item count so far.</summary>
-    private sealed class Parser(TtlvLimits limits)
+    private sealed class Parser(TtlvLimits limits, bool allowBareOperation)
     {
         private int _items;
+
+        /// <summary>The operation named by a bare top-level tag, when that was allowed and found.</summary>
+        public Operation? BareOperation { get; private set; }
 
         /// <summary>
         /// Reads one TTLV object; the reader is on its StartObject and is left on its EndObject.
@@ -239,11 +275,21 @@ public static class KmipJson
             }
 
             if (tagText is null) TextValues.Fail("missing \"tag\"");
-            var tag = TextValues.ParseTag(tagText);
+            Tag tag;
+            if (depth == 1 && allowBareOperation && KmipNames.FindTag(tagText) is null && s_operations.TryGetValue(tagText, out var op))
+            {
+                BareOperation = (Operation)op;
+                tag = Tag.RequestPayload;
+            }
+            else
+            {
+                tag = TextValues.ParseTag(tagText);
+            }
             ItemType type;
             if (typeText is not null) type = TextValues.ParseType(typeText);
             else if (children is not null || valueKind is JsonTokenType.None or JsonTokenType.Null) type = ItemType.Structure;
             else return TextValues.Fail<TtlvElement>($"missing \"type\" for {tagText}");
+            if (depth == 1 && BareOperation is not null && type != ItemType.Structure) TextValues.Fail($"operation {tagText} must be a Structure");
 
             if (type == ItemType.Structure)
             {
