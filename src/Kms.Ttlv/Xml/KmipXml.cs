@@ -54,7 +54,7 @@ public static class KmipXml
             error = $"XML document larger than {limits.MaxTextSize} bytes";
             return false;
         }
-        if (utf8Xml.StartsWith("\xEF\xBB\xBF"u8)) utf8Xml = utf8Xml[3..];
+        if (utf8Xml.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) utf8Xml = utf8Xml[3..];
         string text;
         try
         {
