@@ -69,7 +69,8 @@ public ref struct TtlvWriter
     public void StartStructure(Tag tag)
     {
         if (_depth >= TtlvLimits.DepthCeiling) throw new InvalidOperationException("TTLV structure nesting exceeds the depth ceiling.");
-        if (!Header(tag, ItemType.Structure, 0, 0)) return;
+        // After an overflow nothing more is written, but nesting is still tracked so EndStructure pairs up.
+        Header(tag, ItemType.Structure, 0, 0);
         _starts[_depth++] = _position;
     }
 
