@@ -160,6 +160,19 @@ public class TtlvWriterTests
     }
 
     [Fact]
+    public void AsksTheBufferWriterForOneSpanPerMessageAndNoneAfterTheLast()
+    {
+        var output = new CountingBufferWriter();
+        var w = new TtlvWriter(output, 256);
+        Assert.Equal(0, output.GetSpanCalls);
+        SampleMessages.WriteGetRequest(ref w);
+        SampleMessages.WriteGetResponse(ref w);
+        w.Dispose();
+        Assert.Equal(2, output.GetSpanCalls);
+        Assert.Equal(Concat(SampleMessages.GetRequest(), SampleMessages.GetResponse()), output.Inner.WrittenSpan.ToArray());
+    }
+
+    [Fact]
     public void WritesWhatTheReaderAcceptedByteForByte()
     {
         foreach (var message in new[] { SampleMessages.GetRequest(), SampleMessages.GetResponse(), SampleMessages.CreateRequest(), SampleMessages.GetBatch100() })
@@ -200,6 +213,22 @@ public class TtlvWriterTests
         }
 
         public Memory<byte> GetMemory(int sizeHint = 0) => _current = new byte[Math.Max(spanSize, 1)];
+
+        public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+    }
+
+    private sealed class CountingBufferWriter : IBufferWriter<byte>
+    {
+        public ArrayBufferWriter<byte> Inner { get; } = new();
+        public int GetSpanCalls { get; private set; }
+
+        public void Advance(int count) => Inner.Advance(count);
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            GetSpanCalls++;
+            return Inner.GetMemory(sizeHint);
+        }
 
         public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
     }
