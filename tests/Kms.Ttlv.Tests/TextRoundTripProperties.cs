@@ -131,4 +131,39 @@ public class TextRoundTripProperties
 
         Assert.Equal(bytes, fromXml.ToBytes());
     });
+
+    /// <summary>Bytes that matter to the JSON and XML grammars and to our value syntax.</summary>
+    private static readonly byte[] s_interesting = "{}[]<>\"'=:,/|&;#$x0129AFaz -\\\n\u0001"u8.ToArray().Concat(new byte[] { 0x80, 0xC3, 0xFF }).ToArray();
+
+    private static Gen<byte[]> Mutated(Func<TtlvElement, string> encode) =>
+        from tree in Trees().Generator
+        let text = System.Text.Encoding.UTF8.GetBytes(encode(tree))
+        from edits in Gen.Choose(1, 4)
+        from positions in Gen.ArrayOf(Gen.Choose(0, text.Length - 1), edits)
+        from replacements in Gen.ArrayOf(Gen.Elements(s_interesting), edits)
+        from truncate in Gen.Frequency((3, Gen.Constant(text.Length)), (1, Gen.Choose(0, text.Length)))
+        select Mutate(text, positions, replacements, truncate);
+
+    private static byte[] Mutate(byte[] text, int[] positions, byte[] replacements, int length)
+    {
+        var copy = text.ToArray();
+        for (int i = 0; i < positions.Length; i++) copy[positions[i]] = replacements[i];
+        return copy[..length];
+    }
+
+    [Property(MaxTest = 400)]
+    public Property MutatedJsonGivesOnlyCleanErrors() => Prop.ForAll(Mutated(KmipJson.Serialize).ToArbitrary(), input =>
+    {
+        bool ok = KmipJson.TryParse(input, out var element, out var error);
+        Assert.True(ok ? element is not null && error is null : element is null && error is { Length: > 0 });
+        if (!ok) Assert.Throws<FormatException>(() => KmipJson.Parse(input));
+    });
+
+    [Property(MaxTest = 400)]
+    public Property MutatedXmlGivesOnlyCleanErrors() => Prop.ForAll(Mutated(t => KmipXml.Serialize(t)).ToArbitrary(), input =>
+    {
+        bool ok = KmipXml.TryParse(input, out var element, out var error);
+        Assert.True(ok ? element is not null && error is null : element is null && error is { Length: > 0 });
+        if (!ok) Assert.Throws<FormatException>(() => KmipXml.Parse(input));
+    });
 }
