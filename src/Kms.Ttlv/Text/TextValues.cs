@@ -116,12 +116,19 @@ internal static class TextValues
     /// <summary>True when <paramref name="text"/> starts with <c>0x</c>.</summary>
     public static bool IsHex(string text) => text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary><c>0x</c> and 1 to <paramref name="maxDigits"/> hex digits.</summary>
+    /// <summary>
+    /// <c>0x</c> and hex digits whose value fits in <paramref name="maxDigits"/> digits; leading zeros beyond
+    /// that are accepted ("parsers must accept any hex", Profiles 2.1 §5.4.1.2).
+    /// </summary>
     public static bool TryParseHexNumber(string text, int maxDigits, out ulong value)
     {
         value = 0;
-        if (!IsHex(text) || text.Length < 3 || text.Length > maxDigits + 2) return false;
-        return ulong.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        if (!IsHex(text) || text.Length < 3) return false;
+        var digits = text.AsSpan(2);
+        var significant = digits.TrimStart('0');
+        if (significant.Length > maxDigits) return false;
+        if (significant.IsEmpty) return true;
+        return ulong.TryParse(significant, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
     }
 
     /// <summary>A 32-bit value: decimal (signed or unsigned per <paramref name="signed"/>) or <c>0x</c> hex bits.</summary>
@@ -161,6 +168,7 @@ internal static class TextValues
     public static uint ParseEnumeration(string text, ValueNames names)
     {
         if (TryParseHexNumber(text, 8, out var hex)) return (uint)hex;
+        if (IsHex(text)) Fail($"Enumeration value '{text}' is not a 32-bit hex number");
         if (names.TryGetValue(text, out var value)) return value;
         if (text.Length > 0 && char.IsAsciiDigit(text[0]) && uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value)) return value;
         return Fail<uint>(names.IsNone

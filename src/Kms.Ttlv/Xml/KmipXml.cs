@@ -102,7 +102,8 @@ public static class KmipXml
 
     /// <summary>
     /// Reads an OASIS test-case file (Profiles 2.1 §4): a root element (<c>&lt;KMIP&gt;</c>) holding the
-    /// RequestMessage and ResponseMessage elements of the case, in order. Limits apply per message.
+    /// RequestMessage and ResponseMessage elements of the case, in order. Depth and item limits apply per
+    /// message; the file's own size is not bounded (test files are trusted input).
     /// Throws <see cref="FormatException"/> on bad input.
     /// </summary>
     public static List<TtlvElement> ReadTestCase(TextReader input, KmipPlaceholderResolver? placeholders = null, TtlvLimits? limits = null)
