@@ -272,7 +272,7 @@ public static class KmipJson
                 }
                 else
                 {
-                    TextValues.Fail($"unknown property \"{r.GetString()}\"");
+                    TextValues.Fail($"unknown property \"{TextValues.Shown(r.GetString())}\"");
                 }
             }
 
@@ -290,18 +290,18 @@ public static class KmipJson
             ItemType type;
             if (typeText is not null) type = TextValues.ParseType(typeText);
             else if (children is not null || valueKind is JsonTokenType.None or JsonTokenType.Null) type = ItemType.Structure;
-            else return TextValues.Fail<TtlvElement>($"missing \"type\" for {tagText}");
-            if (depth == 1 && BareOperation is not null && type != ItemType.Structure) TextValues.Fail($"operation {tagText} must be a Structure");
+            else return TextValues.Fail<TtlvElement>($"missing \"type\" for {TextValues.Shown(tagText)}");
+            if (depth == 1 && BareOperation is not null && type != ItemType.Structure) TextValues.Fail($"operation {TextValues.Shown(tagText)} must be a Structure");
 
             if (type == ItemType.Structure)
             {
                 if (children is null && valueKind is not (JsonTokenType.None or JsonTokenType.Null))
-                    TextValues.Fail($"the value of Structure {tagText} must be an array or null");
+                    TextValues.Fail($"the value of Structure {TextValues.Shown(tagText)} must be an array or null");
                 if (children is null && depth > limits.MaxDepth) TextValues.Fail($"structures nested deeper than {limits.MaxDepth}");
                 return TtlvElement.Structure(tag, children ?? []);
             }
-            if (valueKind is JsonTokenType.None or JsonTokenType.Null) TextValues.Fail($"missing value for {tagText}");
-            if (children is not null) TextValues.Fail($"an array is only valid for a Structure, not {typeText} {tagText}");
+            if (valueKind is JsonTokenType.None or JsonTokenType.Null) TextValues.Fail($"missing value for {TextValues.Shown(tagText)}");
+            if (children is not null) TextValues.Fail($"an array is only valid for a Structure, not {TextValues.Shown(typeText)} {TextValues.Shown(tagText)}");
             var names = ValueNames.Resolve(tag, type, siblings, siblings?.Count ?? 0);
             return valueKind switch
             {
@@ -309,7 +309,7 @@ public static class KmipJson
                 JsonTokenType.Number => FromNumber(tag, type, number),
                 _ => type == ItemType.Boolean
                     ? TtlvElement.Boolean(tag, valueKind == JsonTokenType.True)
-                    : TextValues.Fail<TtlvElement>($"a boolean is not a valid {typeText} value"),
+                    : TextValues.Fail<TtlvElement>($"a boolean is not a valid {TextValues.Shown(typeText)} value"),
             };
         }
 
