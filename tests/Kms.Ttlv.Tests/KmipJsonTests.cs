@@ -141,6 +141,7 @@ public class KmipJsonTests
         AssertTree(TtlvElement.Integer(Tag.CryptographicUsageMask, 12), KmipJson.Parse("""{"tag":"CryptographicUsageMask","type":"Integer","value":12}"""));
         AssertTree(TtlvElement.Enumeration(Tag.ObjectType, ObjectType.SymmetricKey), KmipJson.Parse("""{"tag":"ObjectType","type":"Enumeration","value":2}"""));
         AssertTree(TtlvElement.Enumeration(Tag.ObjectType, ObjectType.SymmetricKey), KmipJson.Parse("""{"tag":"ObjectType","type":"Enumeration","value":"0x2"}"""));
+        AssertTree(TtlvElement.Enumeration(Tag.ObjectType, ObjectType.SymmetricKey), KmipJson.Parse("""{"tag":"ObjectType","type":"Enumeration","value":"0x0000000000000002"}"""));
         AssertTree(TtlvElement.Boolean(Tag.Sensitive, true), KmipJson.Parse("""{"tag":"Sensitive","type":"Boolean","value":"0x0000000000000001"}"""));
         AssertTree(TtlvElement.ByteString(Tag.KeyMaterial, [0xC5, 0x0F, 0x77]), KmipJson.Parse("""{"tag":"KeyMaterial","type":"ByteString","value":"c50f77"}"""));
         AssertTree(TtlvElement.BigInteger(Tag.Modulus, System.Numerics.BigInteger.Parse("1234567890000000000000000000")),
@@ -170,6 +171,7 @@ public class KmipJsonTests
     [InlineData("""{"tag":"NoSuchTag","type":"Integer","value":1}""", "unknown tag name 'NoSuchTag'")]
     [InlineData("""{"tag":"0x430001","type":"Integer","value":1}""", "invalid tag")]
     [InlineData("""{"tag":"ObjectType","type":"Enumeration","value":"NoSuchKey"}""", "unknown Object Type name 'NoSuchKey'")]
+    [InlineData("""{"tag":"ObjectType","type":"Enumeration","value":"0x100000000"}""", "Enumeration value '0x100000000' is not a 32-bit hex number")]
     [InlineData("""{"tag":"CryptographicUsageMask","type":"Integer","value":"Encrypt|Fly"}""", "unknown Cryptographic Usage Mask name 'Fly'")]
     [InlineData("""{"tag":"CryptographicLength","type":"Integer","value":"many"}""", "Integer value is not a 32-bit integer")]
     [InlineData("""{"tag":"CryptographicLength","type":"Integer","value":2147483648}""", "number out of range")]

@@ -216,6 +216,8 @@ public static class KmipJson
             bool hasName = false, hasValue = false;
             JsonTokenType valueKind = JsonTokenType.None;
             string? scalar = null;
+            // A slice of the input document: Utf8JsonReader over a span never copies a number token.
+            ReadOnlySpan<byte> number = default;
             List<TtlvElement>? children = null;
             while (true)
             {
@@ -259,7 +261,7 @@ public static class KmipJson
                             scalar = r.GetString();
                             break;
                         case JsonTokenType.Number:
-                            scalar = Encoding.UTF8.GetString(r.ValueSpan);
+                            number = r.ValueSpan;
                             break;
                         case JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null:
                             break;
@@ -270,7 +272,7 @@ public static class KmipJson
                 }
                 else
                 {
-                    TextValues.Fail($"unknown property \"{r.GetString()}\"");
+                    TextValues.Fail($"unknown property \"{TextValues.Shown(r.GetString())}\"");
                 }
             }
 
@@ -288,26 +290,26 @@ public static class KmipJson
             ItemType type;
             if (typeText is not null) type = TextValues.ParseType(typeText);
             else if (children is not null || valueKind is JsonTokenType.None or JsonTokenType.Null) type = ItemType.Structure;
-            else return TextValues.Fail<TtlvElement>($"missing \"type\" for {tagText}");
-            if (depth == 1 && BareOperation is not null && type != ItemType.Structure) TextValues.Fail($"operation {tagText} must be a Structure");
+            else return TextValues.Fail<TtlvElement>($"missing \"type\" for {TextValues.Shown(tagText)}");
+            if (depth == 1 && BareOperation is not null && type != ItemType.Structure) TextValues.Fail($"operation {TextValues.Shown(tagText)} must be a Structure");
 
             if (type == ItemType.Structure)
             {
                 if (children is null && valueKind is not (JsonTokenType.None or JsonTokenType.Null))
-                    TextValues.Fail($"the value of Structure {tagText} must be an array or null");
+                    TextValues.Fail($"the value of Structure {TextValues.Shown(tagText)} must be an array or null");
                 if (children is null && depth > limits.MaxDepth) TextValues.Fail($"structures nested deeper than {limits.MaxDepth}");
                 return TtlvElement.Structure(tag, children ?? []);
             }
-            if (valueKind is JsonTokenType.None or JsonTokenType.Null) TextValues.Fail($"missing value for {tagText}");
-            if (children is not null) TextValues.Fail($"an array is only valid for a Structure, not {typeText} {tagText}");
+            if (valueKind is JsonTokenType.None or JsonTokenType.Null) TextValues.Fail($"missing value for {TextValues.Shown(tagText)}");
+            if (children is not null) TextValues.Fail($"an array is only valid for a Structure, not {TextValues.Shown(typeText)} {TextValues.Shown(tagText)}");
             var names = ValueNames.Resolve(tag, type, siblings, siblings?.Count ?? 0);
             return valueKind switch
             {
                 JsonTokenType.String => TextValues.Parse(tag, type, scalar!, names),
-                JsonTokenType.Number => FromNumber(tag, type, scalar!),
+                JsonTokenType.Number => FromNumber(tag, type, number),
                 _ => type == ItemType.Boolean
                     ? TtlvElement.Boolean(tag, valueKind == JsonTokenType.True)
-                    : TextValues.Fail<TtlvElement>($"a boolean is not a valid {typeText} value"),
+                    : TextValues.Fail<TtlvElement>($"a boolean is not a valid {TextValues.Shown(typeText)} value"),
             };
         }
 
@@ -318,7 +320,7 @@ public static class KmipJson
             return r.GetString()!;
         }
 
-        private static TtlvElement FromNumber(Tag tag, ItemType type, string number)
+        private static TtlvElement FromNumber(Tag tag, ItemType type, ReadOnlySpan<byte> number)
         {
             const NumberStyles Signed = NumberStyles.AllowLeadingSign;
             var inv = CultureInfo.InvariantCulture;
@@ -330,7 +332,7 @@ public static class KmipJson
                 case ItemType.DateTime when long.TryParse(number, Signed, inv, out var l): return TtlvElement.DateTime(tag, l);
                 case ItemType.Enumeration when uint.TryParse(number, NumberStyles.None, inv, out var u): return TtlvElement.Enumeration(tag, u);
                 case ItemType.Interval when uint.TryParse(number, NumberStyles.None, inv, out var u): return TtlvElement.Interval(tag, u);
-                case ItemType.BigInteger: return TtlvElement.BigIntegerRaw(tag, TextValues.BigIntegerFromDecimal(number));
+                case ItemType.BigInteger: return TtlvElement.BigIntegerRaw(tag, TextValues.BigIntegerFromDecimal(Encoding.UTF8.GetString(number)));
                 default: return TextValues.Fail<TtlvElement>($"number out of range or not valid for {TextValues.TypeName(type)}");
             }
         }

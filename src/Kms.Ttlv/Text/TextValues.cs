@@ -31,6 +31,9 @@ internal static class TextValues
 
     private static readonly SearchValues<char> s_maskSeparators = SearchValues.Create(" |\t\r\n");
 
+    /// <summary>Input echoed in an error message, cut to a readable length.</summary>
+    public static string Shown(string? text) => text is null ? "" : text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 64), "…");
+
     [DoesNotReturn]
     public static void Fail(string message) => throw new FormatException(message);
 
@@ -43,7 +46,7 @@ internal static class TextValues
     public static Tag ParseTag(string text)
     {
         if (KmipNames.TryParseTag(text, out var tag)) return tag;
-        return Fail<Tag>(IsHex(text) ? $"invalid tag '{text}': not 0x42XXXX or 0x54XXXX" : $"unknown tag name '{text}'");
+        return Fail<Tag>(IsHex(text) ? $"invalid tag '{Shown(text)}': not 0x42XXXX or 0x54XXXX" : $"unknown tag name '{Shown(text)}'");
     }
 
     public static ItemType ParseType(string text) => text switch
@@ -59,7 +62,7 @@ internal static class TextValues
         "DateTime" => ItemType.DateTime,
         "Interval" => ItemType.Interval,
         "DateTimeExtended" => ItemType.DateTimeExtended,
-        _ => Fail<ItemType>($"unknown item type '{text}'"),
+        _ => Fail<ItemType>($"unknown item type '{Shown(text)}'"),
     };
 
     /// <summary>The type name, which is also the C# enum member name.</summary>
@@ -116,12 +119,19 @@ internal static class TextValues
     /// <summary>True when <paramref name="text"/> starts with <c>0x</c>.</summary>
     public static bool IsHex(string text) => text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary><c>0x</c> and 1 to <paramref name="maxDigits"/> hex digits.</summary>
+    /// <summary>
+    /// <c>0x</c> and hex digits whose value fits in <paramref name="maxDigits"/> digits; leading zeros beyond
+    /// that are accepted ("parsers must accept any hex", Profiles 2.1 §5.4.1.2).
+    /// </summary>
     public static bool TryParseHexNumber(string text, int maxDigits, out ulong value)
     {
         value = 0;
-        if (!IsHex(text) || text.Length < 3 || text.Length > maxDigits + 2) return false;
-        return ulong.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        if (!IsHex(text) || text.Length < 3) return false;
+        var digits = text.AsSpan(2);
+        var significant = digits.TrimStart('0');
+        if (significant.Length > maxDigits) return false;
+        if (significant.IsEmpty) return true;
+        return ulong.TryParse(significant, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
     }
 
     /// <summary>A 32-bit value: decimal (signed or unsigned per <paramref name="signed"/>) or <c>0x</c> hex bits.</summary>
@@ -161,11 +171,12 @@ internal static class TextValues
     public static uint ParseEnumeration(string text, ValueNames names)
     {
         if (TryParseHexNumber(text, 8, out var hex)) return (uint)hex;
+        if (IsHex(text)) Fail($"Enumeration value '{Shown(text)}' is not a 32-bit hex number");
         if (names.TryGetValue(text, out var value)) return value;
         if (text.Length > 0 && char.IsAsciiDigit(text[0]) && uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value)) return value;
         return Fail<uint>(names.IsNone
-            ? $"Enumeration value '{text}' is not hex and this item has no enumeration names"
-            : $"unknown {names.Describe()} name '{text}'");
+            ? $"Enumeration value '{Shown(text)}' is not hex and this item has no enumeration names"
+            : $"unknown {names.Describe()} name '{Shown(text)}'");
     }
 
     /// <summary>
@@ -188,7 +199,7 @@ internal static class TextValues
             var word = part.ToString();
             if (TryParseHexNumber(word, 8, out var hex)) bits |= (uint)hex;
             else if (mask.TryGetValue(word, out var v)) bits |= v;
-            else Fail($"unknown {mask.SpecName} name '{word}'");
+            else Fail($"unknown {mask.SpecName} name '{Shown(word)}'");
         }
         if (parts == 0) Fail($"empty {mask.SpecName} value");
         return (int)bits;

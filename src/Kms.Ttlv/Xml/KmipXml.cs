@@ -102,7 +102,8 @@ public static class KmipXml
 
     /// <summary>
     /// Reads an OASIS test-case file (Profiles 2.1 §4): a root element (<c>&lt;KMIP&gt;</c>) holding the
-    /// RequestMessage and ResponseMessage elements of the case, in order. Limits apply per message.
+    /// RequestMessage and ResponseMessage elements of the case, in order. Depth and item limits apply per
+    /// message; the file's own size is not bounded (test files are trusted input).
     /// Throws <see cref="FormatException"/> on bad input.
     /// </summary>
     public static List<TtlvElement> ReadTestCase(TextReader input, KmipPlaceholderResolver? placeholders = null, TtlvLimits? limits = null)
@@ -220,7 +221,7 @@ public static class KmipXml
         public TtlvElement ReadElement(XmlReader r, List<TtlvElement>? siblings, int depth)
         {
             if (++_items > limits.MaxItems) TextValues.Fail($"more than {limits.MaxItems} items");
-            if (r.NamespaceURI.Length != 0 && r.NamespaceURI != Namespace) TextValues.Fail($"element <{r.Name}> is not in the KMIP namespace");
+            if (r.NamespaceURI.Length != 0 && r.NamespaceURI != Namespace) TextValues.Fail($"element <{TextValues.Shown(r.Name)}> is not in the KMIP namespace");
             string name = r.LocalName;
             Tag tag;
             if (name == GenericElement)
@@ -230,7 +231,7 @@ public static class KmipXml
             }
             else
             {
-                tag = KmipNames.FindTag(name)?.Tag ?? TextValues.Fail<Tag>($"unknown tag name '{name}'");
+                tag = KmipNames.FindTag(name)?.Tag ?? TextValues.Fail<Tag>($"unknown tag name '{TextValues.Shown(name)}'");
             }
             var typeText = r.GetAttribute("type");
             var type = typeText is null ? ItemType.Structure : TextValues.ParseType(typeText);
@@ -239,7 +240,7 @@ public static class KmipXml
 
             if (type == ItemType.Structure)
             {
-                if (value is not null) TextValues.Fail($"Structure <{name}> has a value attribute");
+                if (value is not null) TextValues.Fail($"Structure <{TextValues.Shown(name)}> has a value attribute");
                 if (depth > limits.MaxDepth) TextValues.Fail($"structures nested deeper than {limits.MaxDepth}");
                 var children = new List<TtlvElement>();
                 if (!empty)
@@ -248,17 +249,17 @@ public static class KmipXml
                     {
                         if (r.NodeType == XmlNodeType.EndElement) break;
                         if (r.NodeType == XmlNodeType.Element) children.Add(ReadElement(r, children, depth + 1));
-                        else if (r.NodeType is XmlNodeType.Text or XmlNodeType.CDATA) TextValues.Fail($"text inside Structure <{name}>");
+                        else if (r.NodeType is XmlNodeType.Text or XmlNodeType.CDATA) TextValues.Fail($"text inside Structure <{TextValues.Shown(name)}>");
                     }
                 }
                 return TtlvElement.Structure(tag, children);
             }
 
-            if (value is null) TextValues.Fail($"<{name}> has no value attribute");
+            if (value is null) TextValues.Fail($"<{TextValues.Shown(name)}> has no value attribute");
             if (!empty)
             {
                 while (r.Read() && r.NodeType != XmlNodeType.EndElement)
-                    if (r.NodeType is XmlNodeType.Element or XmlNodeType.Text or XmlNodeType.CDATA) TextValues.Fail($"{typeText} <{name}> has content");
+                    if (r.NodeType is XmlNodeType.Element or XmlNodeType.Text or XmlNodeType.CDATA) TextValues.Fail($"{TextValues.Shown(typeText)} <{TextValues.Shown(name)}> has content");
             }
             if (placeholders is not null && value.StartsWith('$') && placeholders(value, tag, type) is { } bound) value = bound;
             return TextValues.Parse(tag, type, value, ValueNames.Resolve(tag, type, siblings, siblings?.Count ?? 0));
