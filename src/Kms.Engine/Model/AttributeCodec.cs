@@ -75,6 +75,23 @@ internal static class AttributeCodec
         return new AttributeKey(tag, null, null);
     }
 
+    /// <summary>
+    /// The object's own key for a key parsed from a 1.x name: a 2.x vendor attribute (acme, color) is
+    /// named <c>x-acme-color</c> in 1.x, which parses back as (x, acme-color); match it by 1.x name.
+    /// </summary>
+    public static AttributeKey ResolveV1Key(ManagedObject obj, AttributeKey parsed)
+    {
+        if (parsed.Tag != Tag.Attribute) return parsed;
+        var wanted = V1NameOfVendor(parsed.Vendor!, parsed.Name!);
+        foreach (var a in obj.Attributes)
+        {
+            if (a.Tag != Tag.Attribute) continue;
+            var k = a.Key;
+            if (string.Equals(V1NameOfVendor(k.Vendor!, k.Name!), wanted, StringComparison.Ordinal)) return k;
+        }
+        return parsed;
+    }
+
     /// <summary>A 2.x attribute item (tagged, or a Vendor Attribute structure) to the internal form.</summary>
     public static TtlvElement FromV2(TtlvElement item)
     {

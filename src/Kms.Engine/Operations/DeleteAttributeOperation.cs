@@ -37,6 +37,7 @@ internal sealed class DeleteAttributeOperation : IKmipOperation
         else throw KmipFault.Missing("Current Attribute or Attribute Reference is required");
 
         var obj = ctx.Load(id, Access.Permission.None);
+        if (ctx.Is1x) key = AttributeCodec.ResolveV1Key(obj, key);
         List<AttributeEntry> removed;
         if (AttributeCodec.IsTagKey(key))
         {

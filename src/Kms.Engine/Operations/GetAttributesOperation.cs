@@ -33,6 +33,7 @@ internal sealed class GetAttributesOperation : IKmipOperation
             foreach (var r in payload.FindAll(Tag.AttributeReference)) keys.Add(AttributeCodec.KeyFromReference(r));
         }
         var obj = ctx.Load(id, Permission.GetAttributes);
+        if (ctx.Is1x) keys = keys.ConvertAll(k => AttributeCodec.ResolveV1Key(obj, k));
         var selected = Select(obj, keys, ctx.Version);
         if (ctx.Is1x)
         {

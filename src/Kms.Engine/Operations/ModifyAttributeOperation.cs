@@ -34,6 +34,11 @@ internal sealed class ModifyAttributeOperation : IKmipOperation
         }
         var obj = ctx.Load(id, Access.Permission.None);
         var key = AttributeKey.Of(value);
+        if (ctx.Is1x && AttributeCodec.ResolveV1Key(obj, key) is var resolved && resolved != key)
+        {
+            value = AttributeCodec.Vendor(resolved.Vendor!, resolved.Name!, value.Find(Tag.AttributeValue)!);
+            key = resolved;
+        }
         if (current is not null && AttributeKey.Of(current) != key) throw KmipFault.Invalid("Current and New Attribute differ in kind");
         AttributeEditor.CheckValue(value);
         AttributeEntry result;
