@@ -1,0 +1,50 @@
+using System.Buffers;
+using Kms.Engine.Access;
+using Kms.Engine.Messages;
+using Kms.Engine.Storage;
+
+namespace Kms.Engine;
+
+/// <summary>
+/// The KMIP engine: one whole binary TTLV Request Message in, one whole Response Message out, for an
+/// authenticated caller. No transport types; thread-safe; never throws on bad input.
+/// </summary>
+public sealed class KmsEngine : IDisposable
+{
+    private readonly EngineCore _core;
+    private int _disposed;
+
+    private KmsEngine(EngineCore core) => _core = core;
+
+    /// <summary>Opens the store described by <paramref name="options"/> and returns a ready engine.</summary>
+    public static KmsEngine Open(EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Limits.Validate();
+        var store = options.StoreFactory?.Invoke(options) ?? new MemoryObjectStore();
+        return new KmsEngine(new EngineCore(options, store));
+    }
+
+    /// <summary>Grants, revocations and listings of access rights (docs/access-rights.md).</summary>
+    public AccessControl Access => _core.Access;
+
+    /// <summary>
+    /// Processes one Request Message (KMIP 2.1 §8) and writes one Response Message to
+    /// <paramref name="responseMessage"/>. A malformed message gets an Invalid Message response.
+    /// </summary>
+    public void Process(ReadOnlySpan<byte> requestMessage, IBufferWriter<byte> responseMessage, CallerIdentity caller)
+    {
+        ArgumentNullException.ThrowIfNull(responseMessage);
+        ArgumentNullException.ThrowIfNull(caller);
+        MessageProcessor.Process(_core, requestMessage, responseMessage, caller);
+    }
+
+    /// <summary>A cheap readiness probe of the store.</summary>
+    public bool IsHealthy() => Volatile.Read(ref _disposed) == 0 && _core.Store.IsHealthy();
+
+    /// <summary>Flushes and closes the store.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) _core.Store.Dispose();
+    }
+}

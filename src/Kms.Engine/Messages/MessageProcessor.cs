@@ -1,0 +1,312 @@
+using System.Buffers;
+using System.Diagnostics;
+using Kms.Engine.Model;
+using Kms.Engine.Operations;
+using Kms.Engine.Storage;
+using Kms.Ttlv;
+using Kms.Ttlv.Tree;
+
+namespace Kms.Engine.Messages;
+
+/// <summary>
+/// The message layer (KMIP 2.1 §8–9, 1.4 §6–7): decodes a Request Message, checks the header and the
+/// batch, runs each batch item as a unit of work, and encodes the Response Message in the request's
+/// protocol version.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>Protocol version: major 1 and 2 are served; a newer minor of a known major is answered as the
+/// newest known minor of that major; any other major gets an Invalid Message response whose batch item has
+/// no Operation (KMIP 1.4 §11.1).</item>
+/// <item>Batch Count must equal the number of Batch Items and be 1..<see cref="TtlvLimits.MaxBatchCount"/>.</item>
+/// <item>Batch Error Continuation Option: Stop (default) — items after a failure are not run and get
+/// Operation Failed / Operation Canceled By Requester; Continue — every item runs; Undo — the whole batch is
+/// one unit of work committed at the end: on a failure nothing is applied, earlier items get Operation
+/// Undone and later items Operation Canceled By Requester.</item>
+/// <item>Batch Order Option: items always run in request order, which satisfies both values.</item>
+/// <item>Maximum Response Size: when the encoded response exceeds it, every item that carried a payload
+/// fails with Response Too Large instead.</item>
+/// </list>
+/// </remarks>
+internal static class MessageProcessor
+{
+    private const int MaxResultMessage = 256;
+
+    private sealed class ItemResult
+    {
+        public Operation? Operation;
+        public byte[]? BatchItemId;
+        public ResultStatus Status;
+        public ResultReason? Reason;
+        public string? Message;
+        public TtlvElement? Payload;
+        public string? UniqueIdentifier;
+        public TimeSpan Duration;
+    }
+
+    public static void Process(EngineCore engine, ReadOnlySpan<byte> request, IBufferWriter<byte> output, CallerIdentity caller)
+    {
+        var limits = engine.Options.Limits;
+        long now = engine.NowSeconds;
+        if (request.Length > limits.MaxMessageSize
+            || !TtlvElement.TryDecode(request, out var root, out _, out _, limits.MaxDepth)
+            || root.Tag != Tag.RequestMessage || root.Type != ItemType.Structure)
+        {
+            WriteInvalidMessage(output, KmipVersion.V1_0, now, "Malformed request message", caller, engine);
+            return;
+        }
+
+        var header = root.Find(Tag.RequestHeader);
+        var pv = header?.Find(Tag.ProtocolVersion);
+        var major = pv?.Find(Tag.ProtocolVersionMajor);
+        var minor = pv?.Find(Tag.ProtocolVersionMinor);
+        if (header is null || major is not { Type: ItemType.Integer } || minor is not { Type: ItemType.Integer })
+        {
+            WriteInvalidMessage(output, KmipVersion.V1_0, now, "Missing protocol version", caller, engine);
+            return;
+        }
+        var requested = new KmipVersion(major.Int32, minor.Int32);
+        if (!TryServe(requested, out var version))
+        {
+            WriteInvalidMessage(output, KmipVersion.V2_1, now, "Unsupported protocol version", caller, engine);
+            return;
+        }
+
+        var items = root.FindAll(Tag.BatchItem).ToList();
+        var batchCount = header.Find(Tag.BatchCount);
+        if (batchCount is not { Type: ItemType.Integer } || batchCount.Int32 != items.Count || items.Count == 0 || items.Count > limits.MaxBatchCount)
+        {
+            WriteInvalidMessage(output, version, now, "Batch Count does not match the batch items", caller, engine);
+            return;
+        }
+
+        var option = BatchErrorContinuationOption.Stop;
+        if (header.Find(Tag.BatchErrorContinuationOption) is { } bec)
+        {
+            if (bec.Type != ItemType.Enumeration || bec.UInt32 is < 1 or > 3)
+            {
+                WriteInvalidMessage(output, version, now, "Invalid Batch Error Continuation Option", caller, engine);
+                return;
+            }
+            option = (BatchErrorContinuationOption)bec.UInt32;
+        }
+        int? maxResponseSize = header.Find(Tag.MaximumResponseSize) is { Type: ItemType.Integer } mrs ? mrs.Int32 : null;
+
+        var results = option == BatchErrorContinuationOption.Undo
+            ? RunUndo(engine, caller, version, items)
+            : RunEach(engine, caller, version, items, option == BatchErrorContinuationOption.Continue);
+
+        foreach (var r in results) Audit(engine, caller, r);
+
+        var response = BuildResponse(version, engine.NowSeconds, header, results);
+        var bytes = response.ToBytes();
+        if (maxResponseSize is { } max && bytes.Length > max)
+        {
+            foreach (var r in results)
+            {
+                if (r.Payload is null) continue;
+                r.Payload = null;
+                r.Status = ResultStatus.OperationFailed;
+                r.Reason = ResultReason.ResponseTooLarge;
+                r.Message = "Response exceeds Maximum Response Size";
+            }
+            bytes = BuildResponse(version, engine.NowSeconds, header, results).ToBytes();
+        }
+        output.Write(bytes);
+    }
+
+    private static bool TryServe(KmipVersion requested, out KmipVersion version)
+    {
+        switch (requested.Major)
+        {
+            case 1 when requested.Minor >= 0:
+                version = requested.Minor > 4 ? KmipVersion.V1_4 : requested;
+                return true;
+            case 2 when requested.Minor >= 0:
+                version = requested.Minor > 1 ? KmipVersion.V2_1 : requested;
+                return true;
+            default:
+                version = default;
+                return false;
+        }
+    }
+
+    private static List<ItemResult> RunEach(EngineCore engine, CallerIdentity caller, KmipVersion version, List<TtlvElement> items, bool continueOnError)
+    {
+        var batch = new BatchState();
+        var results = new List<ItemResult>(items.Count);
+        bool stopped = false;
+        foreach (var item in items)
+        {
+            if (stopped)
+            {
+                results.Add(Canceled(item));
+                continue;
+            }
+            var start = Stopwatch.GetTimestamp();
+            ItemResult r = null!;
+            for (int attempt = 0; attempt < EngineCore.MaxCommitAttempts; attempt++)
+            {
+                var work = new UnitOfWork(engine.Store);
+                var saved = batch.IdPlaceholder;
+                r = RunItem(engine, caller, version, item, work, batch);
+                if (r.Status != ResultStatus.Success) break;
+                if (work.Commit() == CommitStatus.Committed) break;
+                batch.IdPlaceholder = saved;
+                r = Failed(item, ResultReason.GeneralFailure, "Too many concurrent changes; retry");
+            }
+            r.Duration = Stopwatch.GetElapsedTime(start);
+            results.Add(r);
+            if (r.Status != ResultStatus.Success && !continueOnError) stopped = true;
+        }
+        return results;
+    }
+
+    private static List<ItemResult> RunUndo(EngineCore engine, CallerIdentity caller, KmipVersion version, List<TtlvElement> items)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var batch = new BatchState();
+            var work = new UnitOfWork(engine.Store);
+            var results = new List<ItemResult>(items.Count);
+            int failedAt = -1;
+            for (int i = 0; i < items.Count; i++)
+            {
+                if (failedAt >= 0)
+                {
+                    results.Add(Canceled(items[i]));
+                    continue;
+                }
+                var itemStart = Stopwatch.GetTimestamp();
+                var r = RunItem(engine, caller, version, items[i], work, batch);
+                r.Duration = Stopwatch.GetElapsedTime(itemStart);
+                results.Add(r);
+                if (r.Status != ResultStatus.Success) failedAt = i;
+            }
+            if (failedAt >= 0)
+            {
+                for (int i = 0; i < failedAt; i++)
+                {
+                    results[i].Status = ResultStatus.OperationUndone;
+                    results[i].Payload = null;
+                    results[i].Reason = null;
+                    results[i].Message = null;
+                }
+                return results;
+            }
+            if (work.Commit() == CommitStatus.Committed) return results;
+            if (attempt + 1 >= EngineCore.MaxCommitAttempts)
+            {
+                foreach (var r in results)
+                {
+                    r.Status = ResultStatus.OperationFailed;
+                    r.Reason = ResultReason.GeneralFailure;
+                    r.Message = "Too many concurrent changes; retry";
+                    r.Payload = null;
+                    r.Duration = Stopwatch.GetElapsedTime(start);
+                }
+                return results;
+            }
+        }
+    }
+
+    private static ItemResult RunItem(EngineCore engine, CallerIdentity caller, KmipVersion version, TtlvElement item, UnitOfWork work, BatchState batch)
+    {
+        var r = new ItemResult();
+        var opElement = item.Find(Tag.Operation);
+        r.BatchItemId = item.Find(Tag.UniqueBatchItemID) is { Type: ItemType.ByteString } id ? id.Bytes : null;
+        if (item.Type != ItemType.Structure || opElement is not { Type: ItemType.Enumeration })
+            return Fail(r, ResultReason.InvalidMessage, "Batch item without a valid Operation", version);
+        r.Operation = (Operation)opElement.UInt32;
+        foreach (var ext in item.FindAll(Tag.MessageExtension))
+        {
+            if (ext.Find(Tag.CriticalityIndicator) is { Bool: true })
+                return Fail(r, ResultReason.FeatureNotSupported, "Critical message extension not supported", version);
+        }
+        if (item.Find(Tag.Ephemeral) is { Bool: true })
+            return Fail(r, ResultReason.FeatureNotSupported, "Ephemeral batch items are not supported", version);
+        if (!engine.Operations.TryGetValue(r.Operation.Value, out var operation))
+            return Fail(r, ResultReason.OperationNotSupported, "Operation not supported", version);
+        var payload = item.Find(Tag.RequestPayload) ?? TtlvElement.Structure(Tag.RequestPayload);
+        if (payload.Type != ItemType.Structure) return Fail(r, ResultReason.InvalidMessage, "Request Payload must be a structure", version);
+
+        var context = new OperationContext(engine, caller, version, work, batch, engine.NowSeconds);
+        try
+        {
+            r.Payload = operation.Execute(context, payload);
+            r.Status = ResultStatus.Success;
+        }
+        catch (KmipFault fault)
+        {
+            r.Status = ResultStatus.OperationFailed;
+            r.Reason = Reasons.ForVersion(fault.Reason, fault.Reason1x, version);
+            r.Message = fault.Message;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug: never echo exception text (it could hold data); report a General Failure.
+            r.Status = ResultStatus.OperationFailed;
+            r.Reason = ResultReason.GeneralFailure;
+            r.Message = "Internal error";
+        }
+        r.UniqueIdentifier = context.UniqueIdentifier;
+        return r;
+    }
+
+    private static ItemResult Fail(ItemResult r, ResultReason reason, string message, KmipVersion version)
+    {
+        r.Status = ResultStatus.OperationFailed;
+        r.Reason = Reasons.ForVersion(reason, null, version);
+        r.Message = message;
+        return r;
+    }
+
+    private static ItemResult Failed(TtlvElement item, ResultReason reason, string message) => new()
+    {
+        Operation = item.Find(Tag.Operation) is { Type: ItemType.Enumeration } op ? (Operation)op.UInt32 : null,
+        BatchItemId = item.Find(Tag.UniqueBatchItemID) is { Type: ItemType.ByteString } id ? id.Bytes : null,
+        Status = ResultStatus.OperationFailed,
+        Reason = reason,
+        Message = message,
+    };
+
+    private static ItemResult Canceled(TtlvElement item) => Failed(item, ResultReason.OperationCanceledByRequester, "Not processed: an earlier batch item failed");
+
+    private static TtlvElement BuildResponse(KmipVersion version, long now, TtlvElement requestHeader, List<ItemResult> results)
+    {
+        var header = TtlvElement.Structure(Tag.ResponseHeader, ProtocolVersion(version), TtlvElement.DateTime(Tag.TimeStamp, now));
+        if (version >= KmipVersion.V1_4 && requestHeader.Find(Tag.ClientCorrelationValue) is { Type: ItemType.TextString } ccv)
+            header.Children.Add(ccv);
+        header.Children.Add(TtlvElement.Integer(Tag.BatchCount, results.Count));
+        var message = TtlvElement.Structure(Tag.ResponseMessage, header);
+        foreach (var r in results)
+        {
+            var bi = TtlvElement.Structure(Tag.BatchItem);
+            if (r.Operation is { } op) bi.Children.Add(TtlvElement.Enumeration(Tag.Operation, (uint)op));
+            if (r.BatchItemId is { } id) bi.Children.Add(TtlvElement.ByteString(Tag.UniqueBatchItemID, id));
+            bi.Children.Add(TtlvElement.Enumeration(Tag.ResultStatus, (uint)r.Status));
+            if (r.Reason is { } reason) bi.Children.Add(TtlvElement.Enumeration(Tag.ResultReason, (uint)reason));
+            if (r.Message is { } msg) bi.Children.Add(TtlvElement.TextString(Tag.ResultMessage, msg.Length > MaxResultMessage ? msg[..MaxResultMessage] : msg));
+            if (r.Status == ResultStatus.Success) bi.Children.Add(r.Payload ?? TtlvElement.Structure(Tag.ResponsePayload));
+            message.Children.Add(bi);
+        }
+        return message;
+    }
+
+    private static TtlvElement ProtocolVersion(KmipVersion v) => TtlvElement.Structure(Tag.ProtocolVersion,
+        TtlvElement.Integer(Tag.ProtocolVersionMajor, v.Major), TtlvElement.Integer(Tag.ProtocolVersionMinor, v.Minor));
+
+    private static void WriteInvalidMessage(IBufferWriter<byte> output, KmipVersion version, long now, string message, CallerIdentity caller, EngineCore engine)
+    {
+        var r = new ItemResult { Status = ResultStatus.OperationFailed, Reason = ResultReason.InvalidMessage, Message = message };
+        Audit(engine, caller, r);
+        var response = BuildResponse(version, now, TtlvElement.Structure(Tag.RequestHeader), [r]);
+        output.Write(response.ToBytes());
+    }
+
+    private static void Audit(EngineCore engine, CallerIdentity caller, ItemResult r)
+    {
+        engine.Options.Audit?.Record(new AuditEntry(engine.Options.Clock.GetUtcNow(), caller, r.Operation, r.UniqueIdentifier, r.Status, r.Reason, r.Duration));
+    }
+}

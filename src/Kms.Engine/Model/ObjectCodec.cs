@@ -1,0 +1,120 @@
+using System.Globalization;
+using Kms.Engine.Access;
+using Kms.Engine.Storage;
+using Kms.Ttlv;
+using Kms.Ttlv.Tree;
+
+namespace Kms.Engine.Model;
+
+/// <summary>
+/// Serializes a <see cref="ManagedObject"/> to the body of an <see cref="ObjectRecord"/> (a TTLV blob
+/// using private extension tags 0x54FF01–0x54FF0F) and derives its index terms.
+/// </summary>
+/// <remarks>
+/// Index terms (all exact-match): <c>owner=U</c>, <c>type=SymmetricKey</c>, <c>state=Active</c>,
+/// <c>tag=T</c> (user and system tags), <c>name=N</c>, <c>alg=AES</c>, <c>len=256</c>, <c>link=ID</c>,
+/// <c>linkt=Type:ID</c>, <c>group=G</c>, <c>vattr=vendor:name</c>, <c>vval=vendor:name=text</c>,
+/// <c>grant=U</c> (U holds any grant) and <c>perm=U:Permission</c>.
+/// </remarks>
+internal static class ObjectCodec
+{
+    private const Tag RecordTag = (Tag)0x54FF01;
+    private const Tag IdTag = (Tag)0x54FF02;
+    private const Tag OwnerTag = (Tag)0x54FF03;
+    private const Tag EntryTag = (Tag)0x54FF04;
+    private const Tag UserTagTag = (Tag)0x54FF05;
+    private const Tag GrantTag = (Tag)0x54FF06;
+    private const Tag GrantUserTag = (Tag)0x54FF07;
+    private const Tag GrantBitsTag = (Tag)0x54FF08;
+    private const Tag ArchivedTag = (Tag)0x54FF09;
+    private const Tag FormatTag = (Tag)0x54FF0A;
+    private const int FormatVersion = 1;
+
+    public static byte[] Serialize(ManagedObject obj)
+    {
+        var root = TtlvElement.Structure(RecordTag,
+            TtlvElement.Integer(FormatTag, FormatVersion),
+            TtlvElement.TextString(IdTag, obj.Id),
+            TtlvElement.Enumeration(Tag.ObjectType, (uint)obj.ObjectType),
+            TtlvElement.TextString(OwnerTag, obj.Owner),
+            TtlvElement.Boolean(ArchivedTag, obj.Archived));
+        if (obj.Value is not null) root.Children.Add(obj.Value);
+        foreach (var a in obj.Attributes)
+            root.Children.Add(TtlvElement.Structure(EntryTag, TtlvElement.Integer(Tag.AttributeIndex, a.Index), a.Value));
+        foreach (var t in obj.UserTags) root.Children.Add(TtlvElement.TextString(UserTagTag, t));
+        foreach (var (user, perms) in obj.Grants)
+            root.Children.Add(TtlvElement.Structure(GrantTag, TtlvElement.TextString(GrantUserTag, user), TtlvElement.Integer(GrantBitsTag, (int)perms)));
+        return root.ToBytes();
+    }
+
+    public static ManagedObject Deserialize(ObjectRecord record)
+    {
+        // The body was written by Serialize: depth stays well under the ceiling.
+        if (!TtlvElement.TryDecode(record.Body.Span, out var root, out _, out _, TtlvLimits.DepthCeiling) || root.Tag != RecordTag)
+            throw new InvalidDataException("Corrupt object record.");
+        var obj = new ManagedObject
+        {
+            Id = root.Find(IdTag)!.Text,
+            ObjectType = (ObjectType)root.Find(Tag.ObjectType)!.UInt32,
+            Owner = root.Find(OwnerTag)!.Text,
+            Archived = root.Find(ArchivedTag)?.Bool ?? false,
+            Version = record.Version,
+            Sequence = record.Sequence,
+        };
+        var valueTag = ManagedObject.ValueTag(obj.ObjectType);
+        foreach (var c in root.Children)
+        {
+            if (c.Tag == valueTag) obj.Value = c;
+            else if (c.Tag == EntryTag) obj.Attributes.Add(new AttributeEntry(c.Children[1], c.Children[0].Int32));
+            else if (c.Tag == UserTagTag) obj.UserTags.Add(c.Text);
+            else if (c.Tag == GrantTag) obj.Grants[c.Find(GrantUserTag)!.Text] = (Permission)c.Find(GrantBitsTag)!.Int32;
+        }
+        return obj;
+    }
+
+    public static List<string> IndexTerms(ManagedObject obj)
+    {
+        var terms = new List<string>
+        {
+            "owner=" + obj.Owner,
+            "type=" + obj.ObjectType,
+            "state=" + obj.StoredState,
+            "tag=" + obj.SystemTag,
+        };
+        foreach (var t in obj.UserTags) terms.Add("tag=" + t);
+        foreach (var a in obj.Attributes)
+        {
+            var v = a.Value;
+            switch (a.Tag)
+            {
+                case Tag.Name when v.Find(Tag.NameValue) is { } n: terms.Add("name=" + n.Text); break;
+                case Tag.CryptographicAlgorithm: terms.Add("alg=" + v.UInt32.ToString(CultureInfo.InvariantCulture)); break;
+                case Tag.CryptographicLength: terms.Add("len=" + v.Int32.ToString(CultureInfo.InvariantCulture)); break;
+                case Tag.ObjectGroup: terms.Add("group=" + v.Text); break;
+                case Tag.Link:
+                    var id = v.Find(Tag.LinkedObjectIdentifier);
+                    var lt = v.Find(Tag.LinkType);
+                    if (id is { Type: ItemType.TextString })
+                    {
+                        terms.Add("link=" + id.Text);
+                        if (lt is not null) terms.Add("linkt=" + lt.UInt32.ToString(CultureInfo.InvariantCulture) + ":" + id.Text);
+                    }
+                    break;
+                case Tag.Attribute:
+                    var key = a.Key;
+                    terms.Add("vattr=" + key.Vendor + ":" + key.Name);
+                    if (v.Find(Tag.AttributeValue) is { Type: ItemType.TextString } tv) terms.Add("vval=" + key.Vendor + ":" + key.Name + "=" + tv.Text);
+                    break;
+            }
+        }
+        foreach (var (user, perms) in obj.Grants)
+        {
+            if (perms == Permission.None) continue;
+            terms.Add("grant=" + user);
+            foreach (var p in PermissionNames.Split(perms)) terms.Add("perm=" + user + ":" + p);
+        }
+        return [.. terms.Distinct(StringComparer.Ordinal)];
+    }
+
+    public static ObjectWrite ToWrite(ManagedObject obj) => new(obj.Id, obj.Version, Serialize(obj), IndexTerms(obj));
+}

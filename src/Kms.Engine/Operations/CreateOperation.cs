@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using Kms.Engine.Model;
+using Kms.Ttlv;
+using Kms.Ttlv.Tree;
+
+namespace Kms.Engine.Operations;
+
+/// <summary>
+/// Create (KMIP 2.1 §6.1.7; 1.4 §4.1): a Symmetric Key (AES 128/192/256, HMAC-SHA1/224/256/384/512 with a
+/// length that is a positive multiple of 8 up to 4096 bits, default the hash size) or Secret Data (Secret
+/// Data Type Seed, Cryptographic Length bits, default 256) filled from <see cref="RandomNumberGenerator"/>,
+/// stored Raw. Sets the ID Placeholder. Needs the create right (privileged users).
+/// </summary>
+internal sealed class CreateOperation : IKmipOperation
+{
+    private const int MaxSecretBits = 4096;
+
+    public Operation Operation => Operation.Create;
+
+    public TtlvElement Execute(OperationContext ctx, TtlvElement payload)
+    {
+        ObjectBuilder.RequireCreateRight(ctx);
+        if (payload.Find(Tag.ObjectType) is not { Type: ItemType.Enumeration } typeElement) throw KmipFault.Missing("Object Type is required");
+        var type = (ObjectType)typeElement.UInt32;
+        if (type is not (ObjectType.SymmetricKey or ObjectType.SecretData))
+            throw new KmipFault(ResultReason.InvalidObjectType, "Create makes Symmetric Keys and Secret Data", ResultReason.InvalidField);
+
+        var obj = ObjectBuilder.NewObject(ctx, type);
+        ObjectBuilder.ApplyClientAttributes(ctx, obj, AttributeCodec.ReadAttributes(payload, ctx.Version));
+        if (type == ObjectType.SymmetricKey)
+        {
+            if (obj.Get(Tag.CryptographicAlgorithm) is not { } algElement) throw KmipFault.Missing("Cryptographic Algorithm is required");
+            var alg = (CryptographicAlgorithm)algElement.UInt32;
+            int? length = obj.Get(Tag.CryptographicLength)?.Int32;
+            int bits = KeyLength(alg, length);
+            if (length is null) obj.AddInstance(TtlvElement.Integer(Tag.CryptographicLength, bits));
+            var material = RandomNumberGenerator.GetBytes(bits / 8);
+            obj.Value = TtlvElement.Structure(Tag.SymmetricKey, TtlvElement.Structure(Tag.KeyBlock,
+                TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw),
+                TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, material)),
+                TtlvElement.Enumeration(Tag.CryptographicAlgorithm, (uint)alg),
+                TtlvElement.Integer(Tag.CryptographicLength, bits)));
+        }
+        else
+        {
+            int bits = obj.Get(Tag.CryptographicLength)?.Int32 ?? 256;
+            if (bits <= 0 || bits % 8 != 0 || bits > MaxSecretBits) throw new KmipFault(ResultReason.InvalidAttributeValue, "Unsupported length", ResultReason.InvalidField);
+            obj.Value = TtlvElement.Structure(Tag.SecretData,
+                TtlvElement.Enumeration(Tag.SecretDataType, (uint)SecretDataType.Seed),
+                TtlvElement.Structure(Tag.KeyBlock,
+                    TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw),
+                    TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, RandomNumberGenerator.GetBytes(bits / 8)))));
+        }
+        ObjectBuilder.Finish(ctx, obj);
+        ctx.Save(obj, touch: false);
+        ctx.Batch.IdPlaceholder = obj.Id;
+        var response = TtlvElement.Structure(Tag.ResponsePayload,
+            TtlvElement.Enumeration(Tag.ObjectType, (uint)type),
+            TtlvElement.TextString(Tag.UniqueIdentifier, obj.Id));
+        return response;
+    }
+
+    private static int KeyLength(CryptographicAlgorithm alg, int? length)
+    {
+        int? hashBits = alg switch
+        {
+            CryptographicAlgorithm.HMAC_SHA1 => 160,
+            CryptographicAlgorithm.HMAC_SHA224 => 224,
+            CryptographicAlgorithm.HMAC_SHA256 => 256,
+            CryptographicAlgorithm.HMAC_SHA384 => 384,
+            CryptographicAlgorithm.HMAC_SHA512 => 512,
+            _ => null,
+        };
+        if (alg == CryptographicAlgorithm.AES)
+        {
+            if (length is null) throw KmipFault.Missing("Cryptographic Length is required");
+            if (length is not (128 or 192 or 256)) throw new KmipFault(ResultReason.InvalidAttributeValue, "AES keys are 128, 192 or 256 bits", ResultReason.InvalidField);
+            return length.Value;
+        }
+        if (hashBits is { } h)
+        {
+            int bits = length ?? h;
+            if (bits <= 0 || bits % 8 != 0 || bits > MaxSecretBits) throw new KmipFault(ResultReason.InvalidAttributeValue, "Unsupported HMAC key length", ResultReason.InvalidField);
+            return bits;
+        }
+        throw new KmipFault(ResultReason.InvalidAttributeValue, "Unsupported Cryptographic Algorithm for Create", ResultReason.InvalidField);
+    }
+}

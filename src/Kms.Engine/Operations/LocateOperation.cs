@@ -1,0 +1,188 @@
+using System.Globalization;
+using Kms.Engine.Access;
+using Kms.Engine.Model;
+using Kms.Ttlv;
+using Kms.Ttlv.Tree;
+
+namespace Kms.Engine.Operations;
+
+/// <summary>
+/// Locate (KMIP 2.1 §6.1.28; 1.4 §4.9). Every attribute given must match (AND):
+/// <list type="bullet">
+/// <item>two instances of a date attribute form an inclusive range, one instance means that exact date;</item>
+/// <item>Cryptographic Usage Mask matches when (object &amp; requested) == requested;</item>
+/// <item>State compares with the state the dates give now;</item>
+/// <item>a structure (Name, Link, Cryptographic Parameters, vendor attribute …) matches an instance that has
+/// every field given; several instances of one attribute must all be present;</item>
+/// <item>the user-tag vendor attribute (a JSON array) matches objects holding every tag (user or system).</item>
+/// </list>
+/// Storage Status Mask (default On-line) gates archived objects (Archival Storage) and destroyed ones
+/// (2.x Destroyed Storage; otherwise only when State asks for a destroyed state). Results are newest first;
+/// Offset Items skips, Maximum Items (when positive) caps; Located Items (1.3+) counts all matches.
+/// The caller sees only objects it owns or holds a Locate grant on (directly or via "*"). The selective
+/// part (owner/grant, type, name, algorithm, length, group, links, tags, text vendor values) goes through
+/// the store's index; the rest is filtered on the candidates. Sets the ID Placeholder when exactly one
+/// object is found, empties it otherwise.
+/// </summary>
+internal sealed class LocateOperation : IKmipOperation
+{
+    public Operation Operation => Operation.Locate;
+
+    public TtlvElement Execute(OperationContext ctx, TtlvElement payload)
+    {
+        int? maxItems = payload.Find(Tag.MaximumItems) is { Type: ItemType.Integer } mi ? mi.Int32 : null;
+        int offset = payload.Find(Tag.OffsetItems) is { Type: ItemType.Integer } oi ? oi.Int32 : 0;
+        if (maxItems < 0 || offset < 0) throw KmipFault.Invalid("Maximum Items and Offset Items must not be negative");
+        var mask = payload.Find(Tag.StorageStatusMask) is { Type: ItemType.Integer } sm ? (StorageStatusMask)(uint)sm.Int32 : StorageStatusMask.OnLineStorage;
+
+        var criteria = new Dictionary<AttributeKey, List<TtlvElement>>();
+        var requiredTags = new List<string>();
+        foreach (var (value, _) in AttributeCodec.ReadAttributes(payload, ctx.Version))
+        {
+            if (AttributeCodec.IsTagAttribute(value))
+            {
+                requiredTags.AddRange(AttributeCodec.ParseTags(value, allowSystem: true));
+                continue;
+            }
+            var key = AttributeKey.Of(value);
+            if (!criteria.TryGetValue(key, out var list)) criteria[key] = list = [];
+            list.Add(value);
+        }
+        foreach (var (key, values) in criteria)
+        {
+            if (AttributeRules.IsDate(key.Tag) && values.Count > 2) throw KmipFault.Invalid("At most two instances of a date attribute");
+        }
+
+        var terms = SelectiveTerms(criteria, requiredTags);
+        var user = ctx.Caller.User;
+        var candidates = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var scope in (string[])["owner=" + user, "perm=" + user + ":" + Permission.Locate, "perm=" + AccessControl.Everyone + ":" + Permission.Locate])
+        {
+            foreach (var id in ctx.Work.FindByTerms([.. terms, scope])) candidates.Add(id);
+        }
+
+        bool wantsDestroyed = criteria.TryGetValue(new AttributeKey(Tag.State, null, null), out var st)
+            && st.Exists(s => (State)s.UInt32 is State.Destroyed or State.DestroyedCompromised);
+        var matches = new List<ManagedObject>();
+        foreach (var id in candidates)
+        {
+            if (!ctx.Work.TryLoad(id, out var obj)) continue;
+            if (!AccessControl.MayAct(obj, user, Permission.Locate)) continue;
+            Lifecycle.Refresh(obj, ctx.Now);
+            if (!InStorage(obj, mask, wantsDestroyed, ctx.Is1x)) continue;
+            if (!MatchesAll(obj, criteria, requiredTags)) continue;
+            matches.Add(obj);
+        }
+        // Newest first; objects created earlier in this batch (not yet stored, Version 0) are the newest.
+        matches.Sort(static (a, b) => Order(b).CompareTo(Order(a)));
+
+        var response = TtlvElement.Structure(Tag.ResponsePayload);
+        if (AttributeRules.ExistsIn(Tag.LocatedItems, ctx.Version)) response.Children.Add(TtlvElement.Integer(Tag.LocatedItems, matches.Count));
+        int taken = 0;
+        for (int i = offset; i < matches.Count; i++)
+        {
+            if (maxItems is > 0 && taken >= maxItems) break;
+            response.Children.Add(TtlvElement.TextString(Tag.UniqueIdentifier, matches[i].Id));
+            taken++;
+        }
+        ctx.Batch.IdPlaceholder = taken == 1 ? response.Children[^1].Text : null;
+        return response;
+    }
+
+    private static long Order(ManagedObject o) => o.Version == 0 ? long.MaxValue : o.Sequence;
+
+    private static List<string> SelectiveTerms(Dictionary<AttributeKey, List<TtlvElement>> criteria, List<string> tags)
+    {
+        var terms = new List<string>();
+        foreach (var t in tags) terms.Add("tag=" + t);
+        foreach (var (key, values) in criteria)
+        {
+            foreach (var v in values)
+            {
+                switch (key.Tag)
+                {
+                    case Tag.ObjectType when v.Type == ItemType.Enumeration: terms.Add("type=" + (ObjectType)v.UInt32); break;
+                    case Tag.Name when v.Find(Tag.NameValue) is { Type: ItemType.TextString } n: terms.Add("name=" + n.Text); break;
+                    case Tag.CryptographicAlgorithm when v.Type == ItemType.Enumeration: terms.Add("alg=" + v.UInt32.ToString(CultureInfo.InvariantCulture)); break;
+                    case Tag.CryptographicLength when v.Type == ItemType.Integer: terms.Add("len=" + v.Int32.ToString(CultureInfo.InvariantCulture)); break;
+                    case Tag.ObjectGroup when v.Type == ItemType.TextString: terms.Add("group=" + v.Text); break;
+                    case Tag.Link when v.Find(Tag.LinkedObjectIdentifier) is { Type: ItemType.TextString } id:
+                        terms.Add(v.Find(Tag.LinkType) is { } lt ? "linkt=" + lt.UInt32.ToString(CultureInfo.InvariantCulture) + ":" + id.Text : "link=" + id.Text);
+                        break;
+                    case Tag.Attribute:
+                        terms.Add(v.Find(Tag.AttributeValue) is { Type: ItemType.TextString } tv
+                            ? "vval=" + key.Vendor + ":" + key.Name + "=" + tv.Text
+                            : "vattr=" + key.Vendor + ":" + key.Name);
+                        break;
+                }
+            }
+        }
+        return terms;
+    }
+
+    private static bool InStorage(ManagedObject obj, StorageStatusMask mask, bool wantsDestroyed, bool is1x)
+    {
+        if (obj.IsDestroyed)
+            return wantsDestroyed || (!is1x && (mask & StorageStatusMask.DestroyedStorage) != 0);
+        if (obj.Archived) return (mask & StorageStatusMask.ArchivalStorage) != 0;
+        return (mask & StorageStatusMask.OnLineStorage) != 0;
+    }
+
+    private static bool MatchesAll(ManagedObject obj, Dictionary<AttributeKey, List<TtlvElement>> criteria, List<string> tags)
+    {
+        foreach (var t in tags)
+        {
+            if (!obj.UserTags.Contains(t) && !string.Equals(obj.SystemTag, t, StringComparison.Ordinal)) return false;
+        }
+        foreach (var (key, values) in criteria)
+        {
+            if (!Matches(obj, key, values)) return false;
+        }
+        return true;
+    }
+
+    private static bool Matches(ManagedObject obj, AttributeKey key, List<TtlvElement> requested)
+    {
+        if (key.Tag == Tag.State)
+        {
+            var state = (uint)obj.StoredState;
+            foreach (var r in requested) if (r.UInt32 != state) return false;
+            return true;
+        }
+        if (key.Tag == Tag.CryptographicUsageMask)
+        {
+            uint have = (uint)obj.UsageMask;
+            foreach (var r in requested) if ((have & (uint)r.Int32) != (uint)r.Int32) return false;
+            return obj.Get(Tag.CryptographicUsageMask) is not null;
+        }
+        var instances = obj.All(key).ToList();
+        if (instances.Count == 0) return false;
+        if (AttributeRules.IsDate(key.Tag) && requested.Count == 2)
+        {
+            long lo = Math.Min(requested[0].Number, requested[1].Number), hi = Math.Max(requested[0].Number, requested[1].Number);
+            return instances.Exists(i => i.Value.Number >= lo && i.Value.Number <= hi);
+        }
+        foreach (var r in requested)
+        {
+            if (!instances.Exists(i => SubsetMatch(r, i.Value))) return false;
+        }
+        return true;
+    }
+
+    /// <summary>A requested value matches a stored one when equal, or, for structures, when every requested field matches a stored field.</summary>
+    private static bool SubsetMatch(TtlvElement requested, TtlvElement stored)
+    {
+        if (requested.Type != stored.Type) return false;
+        if (requested.Type != ItemType.Structure) return requested.WithTag(stored.Tag).DeepEquals(stored);
+        foreach (var c in requested.Children)
+        {
+            bool found = false;
+            foreach (var s in stored.Children)
+            {
+                if (s.Tag == c.Tag && SubsetMatch(c, s)) { found = true; break; }
+            }
+            if (!found) return false;
+        }
+        return true;
+    }
+}
