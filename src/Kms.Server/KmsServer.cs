@@ -68,9 +68,11 @@ public sealed class KmsServer : IAsyncDisposable
 
         string? socketOffReason = null;
         bool socketOn = false;
+        IKmipProcessor? socketProcessor = options.SocketServer.Echo ? new EchoProcessor() : null;
         if (options.SocketServer.Start == false) socketOffReason = "socket_server.start = false";
         else if (tls is null) socketOffReason = "TLS is not configured (tls.tls_p12_file or tls.tls_cert_file)";
         else if (tls.ClientRoots is null) socketOffReason = "no client CA bundle (tls.clients_ca_cert_file): the socket requires client certificates";
+        else if (socketProcessor is null) socketOffReason = "the engine is not merged yet; only --socket-echo serves the socket";
         else socketOn = true;
         if (options.SocketServer.Start == true && !socketOn)
             throw new ConfigException("socket_server.start = true, but the KMIP socket cannot start: " + socketOffReason);
@@ -91,11 +93,9 @@ public sealed class KmsServer : IAsyncDisposable
             audit = sink;
         }
 
-        IKmipProcessor socketProcessor = options.SocketServer.Echo ? new EchoProcessor() : throw new ConfigException("the engine is not available yet (issue 5 waits for KmsEngine); run with --socket-echo");
-
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(identities);
-        builder.Services.AddSingleton(socketProcessor);
+        if (socketProcessor is not null) builder.Services.AddSingleton(socketProcessor);
         builder.Services.AddSingleton<JwtAuthenticator>();
         builder.Services.AddSingleton<HttpAuthentication>();
         if (audit is not null) builder.Services.AddSingleton(audit);

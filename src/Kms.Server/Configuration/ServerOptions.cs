@@ -95,7 +95,7 @@ public sealed class ServerLimits
     public int MaxConnections { get; set; } = 1000;
 
     /// <summary>The codec limits derived from these.</summary>
-    public TtlvLimits Ttlv => TtlvLimits.Default with { MaxMessageSize = MaxMessageSize };
+    public TtlvLimits Ttlv => TtlvLimits.Default with { MaxMessageSize = MaxMessageSize, MaxTextSize = MaxBodySize };
 }
 
 /// <summary>The <c>[logging]</c> section.</summary>
