@@ -118,4 +118,17 @@ public sealed class SocketFramingTests
         Assert.True(await h.IsRefusedAsync(Pki.Alice), "third connection");
         Assert.Equal(16, (await first.SendRawAsync(Messages.Padded(16))).Length);
     }
+
+    [Fact]
+    public async Task ShutdownClosesIdleConnectionsAfterAnsweringThem()
+    {
+        var h = await ServerHarness.StartAsync(Echo());
+        await using var client = await h.ConnectAsync(Pki.Alice);
+        Assert.Equal(40, (await client.SendRawAsync(Messages.Padded(40))).Length);
+        var read = client.ReadResponseAsync().AsTask();
+        await h.DisposeAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => read.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(h.Log.Contains("Shutting down"));
+        Assert.False(h.Log.Contains("unexpected failure"));
+    }
 }

@@ -16,16 +16,25 @@ public sealed class EchoProcessor : IKmipProcessor
     public void Process(ReadOnlySpan<byte> request, IBufferWriter<byte> response, CallerIdentity caller)
     {
         int total = request.Length;           // framed: 8 + a multiple of 8
-        Span<byte> span = response.GetSpan(total).Slice(0, total);
-        BinaryPrimitives.WriteUInt32BigEndian(span, ((uint)Tag.ResponseMessage << 8) | (byte)ItemType.Structure);
-        BinaryPrimitives.WriteUInt32BigEndian(span.Slice(4), (uint)(total - 8));
-        if (total >= 16)
+        int headerSize = total >= 16 ? 16 : 8;
+        Span<byte> header = response.GetSpan(headerSize);
+        BinaryPrimitives.WriteUInt32BigEndian(header, ((uint)Tag.ResponseMessage << 8) | (byte)ItemType.Structure);
+        BinaryPrimitives.WriteUInt32BigEndian(header.Slice(4), (uint)(total - 8));
+        if (headerSize == 16)
         {
             // KMIP 2.1 §9.1: Tag(3) Type(1) Length(4) Value padded to 8; Length = total - 16 is already a multiple of 8.
-            BinaryPrimitives.WriteUInt32BigEndian(span.Slice(8), ((uint)Tag.Data << 8) | (byte)ItemType.ByteString);
-            BinaryPrimitives.WriteUInt32BigEndian(span.Slice(12), (uint)(total - 16));
-            span.Slice(16).Clear();
+            BinaryPrimitives.WriteUInt32BigEndian(header.Slice(8), ((uint)Tag.Data << 8) | (byte)ItemType.ByteString);
+            BinaryPrimitives.WriteUInt32BigEndian(header.Slice(12), (uint)(total - 16));
         }
-        response.Advance(total);
+        response.Advance(headerSize);
+        // The zero body goes out in whatever spans the writer has, so large messages need no large buffer.
+        for (int remaining = total - headerSize; remaining > 0;)
+        {
+            Span<byte> span = response.GetSpan();
+            int n = Math.Min(remaining, span.Length);
+            span.Slice(0, n).Clear();
+            response.Advance(n);
+            remaining -= n;
+        }
     }
 }

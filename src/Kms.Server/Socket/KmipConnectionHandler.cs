@@ -7,6 +7,7 @@ using Kms.Server.Logging;
 using Kms.Ttlv;
 using Kms.Ttlv.Framing;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
@@ -41,7 +42,9 @@ public sealed class KmipConnectionHandler(IKmipProcessor processor, IdentityReso
 
         try
         {
-            await RunAsync(connection.Transport.Input, connection.Transport.Output, caller, connection.ConnectionId, connection.ConnectionClosed);
+            // Graceful shutdown: Kestrel asks each connection to close; the loop stops between messages.
+            var closeRequested = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+            await RunAsync(connection.Transport.Input, connection.Transport.Output, caller, connection.ConnectionId, connection.ConnectionClosed, closeRequested);
         }
         catch (Exception e) when (e is ConnectionResetException or ConnectionAbortedException or IOException or OperationCanceledException)
         {
@@ -54,9 +57,9 @@ public sealed class KmipConnectionHandler(IKmipProcessor processor, IdentityReso
         }
     }
 
-    private async Task RunAsync(PipeReader input, PipeWriter output, CallerIdentity caller, string connectionId, CancellationToken closed)
+    private async Task RunAsync(PipeReader input, PipeWriter output, CallerIdentity caller, string connectionId, CancellationToken closed, CancellationToken closeRequested)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(closed);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(closed, closeRequested);
         while (true)
         {
             idle.CancelAfter(_idleTimeout);
@@ -67,7 +70,7 @@ public sealed class KmipConnectionHandler(IKmipProcessor processor, IdentityReso
             }
             catch (OperationCanceledException) when (!closed.IsCancellationRequested)
             {
-                Log.IdleTimeout(logger, connectionId, (int)_idleTimeout.TotalSeconds);
+                if (!closeRequested.IsCancellationRequested) Log.IdleTimeout(logger, connectionId, (int)_idleTimeout.TotalSeconds);
                 return;
             }
 
