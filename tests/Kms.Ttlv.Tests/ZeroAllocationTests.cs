@@ -27,6 +27,14 @@ public class ZeroAllocationTests
     }
 
     [Fact]
+    public void CreateRequestDecodeAndEncodeAllocateNothing() =>
+        AssertNoAllocation(SampleMessages.CreateRequest(), static (ref TtlvWriter w) => SampleMessages.WriteCreateRequest(ref w));
+
+    [Fact]
+    public void HundredItemBatchDecodeAndEncodeAllocateNothing() =>
+        AssertNoAllocation(SampleMessages.GetBatch100(), static (ref TtlvWriter w) => SampleMessages.WriteGetRequest(ref w, 100));
+
+    [Fact]
     public void ResponseKeyIsReadIntoAStackBufferWithoutAllocating()
     {
         var message = SampleMessages.GetResponse();
