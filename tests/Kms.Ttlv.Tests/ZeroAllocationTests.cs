@@ -32,7 +32,7 @@ public class ZeroAllocationTests
 
     [Fact]
     public void HundredItemBatchDecodeAndEncodeAllocateNothing() =>
-        AssertNoAllocation(SampleMessages.GetBatch100(), static (ref TtlvWriter w) => SampleMessages.WriteGetRequest(ref w, 100));
+        AssertNoAllocation(SampleMessages.GetBatch100(), static (ref TtlvWriter w) => SampleMessages.WriteGetRequest(ref w, 100), iterations: 500);
 
     [Fact]
     public void ResponseKeyIsReadIntoAStackBufferWithoutAllocating()
@@ -71,7 +71,7 @@ public class ZeroAllocationTests
         Assert.Equal(100, batch.FindPath(Tag.RequestHeader, Tag.BatchCount)!.Int32);
     }
 
-    private static void AssertNoAllocation(byte[] message, SampleMessages.WriteMessage write)
+    private static void AssertNoAllocation(byte[] message, SampleMessages.WriteMessage write, int iterations = Iterations)
     {
         var span = new byte[message.Length];
         var bufferWriter = new ArrayBufferWriter<byte>(message.Length);
@@ -84,10 +84,10 @@ public class ZeroAllocationTests
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         long sum = 0;
-        for (int i = 0; i < Iterations; i++) sum += Iteration(message, span, bufferWriter, write);
+        for (int i = 0; i < iterations; i++) sum += Iteration(message, span, bufferWriter, write);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.Equal(expected * Iterations, sum);
+        Assert.Equal(expected * iterations, sum);
         Assert.Equal(0, allocated);
         Assert.True(span.AsSpan().SequenceEqual(message));
         Assert.True(bufferWriter.WrittenSpan.SequenceEqual(message));
