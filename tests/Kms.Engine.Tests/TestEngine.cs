@@ -143,7 +143,9 @@ internal static class Req
     /// <summary>A 2.x Create of an AES key.</summary>
     public static TtlvElement CreateAes(int bits = 256, params TtlvElement[] extra)
         => Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),
-            Attrs([Alg(CryptographicAlgorithm.AES), Len(bits), Mask(CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt), .. extra]));
+            Attrs([Alg(CryptographicAlgorithm.AES), Len(bits),
+                .. extra.Any(e => e.Tag == Tag.CryptographicUsageMask) ? Array.Empty<TtlvElement>() : [Mask(CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt)],
+                .. extra]));
 
     /// <summary>A 1.x Create of an AES key.</summary>
     public static TtlvElement CreateAes1(int bits = 256, params TtlvElement[] extra)
