@@ -22,6 +22,9 @@ public sealed record TtlvLimits
     /// <summary>Largest number of items in one JSON or XML document (bounds the tree adapters).</summary>
     public int MaxItems { get; init; } = 100_000;
 
+    /// <summary>Largest JSON or XML document, in bytes (UTF-8) or characters, checked before parsing.</summary>
+    public int MaxTextSize { get; init; } = 4 << 20;
+
     /// <summary>The defaults.</summary>
     public static TtlvLimits Default { get; } = new();
 
@@ -31,6 +34,7 @@ public sealed record TtlvLimits
         if (MaxMessageSize < 16) throw new ArgumentOutOfRangeException(nameof(MaxMessageSize), MaxMessageSize, "must be at least 16 bytes");
         if (MaxDepth < 1 || MaxDepth > DepthCeiling) throw new ArgumentOutOfRangeException(nameof(MaxDepth), MaxDepth, $"must be 1..{DepthCeiling}");
         if (MaxBatchCount < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatchCount), MaxBatchCount, "must be positive");
+        if (MaxTextSize < 1) throw new ArgumentOutOfRangeException(nameof(MaxTextSize), MaxTextSize, "must be positive");
         if (MaxItems < 1) throw new ArgumentOutOfRangeException(nameof(MaxItems), MaxItems, "must be positive");
     }
 }

@@ -41,12 +41,12 @@ public ref struct TtlvWriter
 
     /// <summary>Writes into <paramref name="output"/>, committing each complete top-level item.</summary>
     /// <param name="output">The destination.</param>
-    /// <param name="sizeHint">How many bytes to ask for up front; a good guess avoids the scratch copy.</param>
+    /// <param name="sizeHint">How many bytes to ask for at the start of each top-level item; a good guess avoids the scratch copy.</param>
     public TtlvWriter(IBufferWriter<byte> output, int sizeHint = 4096)
     {
         _output = output;
         _sizeHint = sizeHint;
-        _buffer = output.GetSpan(sizeHint);
+        _buffer = default;   // asked for at the first write, so no span is held after the last commit
         _scratch = null;
         _position = 0;
         _depth = 0;
@@ -69,7 +69,8 @@ public ref struct TtlvWriter
     public void StartStructure(Tag tag)
     {
         if (_depth >= TtlvLimits.DepthCeiling) throw new InvalidOperationException("TTLV structure nesting exceeds the depth ceiling.");
-        if (!Header(tag, ItemType.Structure, 0, 0)) return;
+        // After an overflow nothing more is written, but nesting is still tracked so EndStructure pairs up.
+        Header(tag, ItemType.Structure, 0, 0);
         _starts[_depth++] = _position;
     }
 
@@ -203,6 +204,12 @@ public ref struct TtlvWriter
             Overflowed = true;
             return false;
         }
+        if (_position == 0 && _scratch is null)
+        {
+            // Nothing pending: take a fresh span from the output.
+            _buffer = _output.GetSpan(Math.Max(_sizeHint, count));
+            if (_buffer.Length >= count) return true;
+        }
         // Continue in a larger pooled scratch buffer; the output's span is left uncommitted.
         int size = Math.Max(_buffer.Length * 2, _position + count + 4096);
         var next = ArrayPool<byte>.Shared.Rent(size);
@@ -225,7 +232,7 @@ public ref struct TtlvWriter
             _output.Write(_buffer.Slice(0, _position));
             Dispose();
         }
-        _buffer = _output.GetSpan(_sizeHint);
+        _buffer = default;
         _position = 0;
     }
 

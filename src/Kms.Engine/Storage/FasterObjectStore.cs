@@ -1,0 +1,614 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using FASTER.core;
+
+namespace Kms.Engine.Storage;
+
+using KvFunctions = SpanByteFunctions_ByteArrayOutput<Empty>;
+using KvSession = ClientSession<SpanByte, SpanByte, SpanByte, byte[], Empty, SpanByteFunctions_ByteArrayOutput<Empty>>;
+
+/// <summary>
+/// <see cref="IObjectStore"/> on Microsoft.FASTER.Core: a FasterLog write-ahead log (group commit) in
+/// front of a FasterKV holding the sealed records, an in-memory inverted index, and AES-256-GCM at rest.
+/// </summary>
+/// <remarks>
+/// <para><b>Commit path.</b> The caller takes the striped locks of its ids (sorted order, so no deadlock),
+/// checks every expected version against the index, seals the new records and one log entry holding the
+/// whole commit, and hands it to the commit loop. The commit loop (one thread) appends every waiting entry
+/// to the log, makes them durable with one <c>FasterLog.Commit</c> (one fsync for the group), applies them
+/// to FasterKV and the index, and releases the callers. The caller then drops its locks.</para>
+/// <para><b>Linearisation point.</b> A commit takes effect when the commit loop applies it, after it is durable
+/// and while the committer still holds the locks of all its ids. Commits on disjoint ids share no lock;
+/// commits sharing an id are ordered by its stripe lock, and that order is also their order in the log.
+/// Reads take no lock and see each write once it is applied; a reader racing a multi-write commit may see
+/// some of its writes before the others (durability and conflict checks are all-or-nothing).</para>
+/// <para><b>Recovery.</b> FasterKV recovers its latest checkpoint, which carries the log address below which
+/// every entry was applied before the checkpoint began; the log tail from that address is replayed (each
+/// entry authenticated by its GCM tag and applied whole: replay is a blind re-apply in log order, so
+/// re-applying entries already in the checkpoint is harmless). FasterLog recovers only up to its last
+/// commit record, so an entry is either durable whole or absent. The index is rebuilt from the records.</para>
+/// </remarks>
+public sealed class FasterObjectStore : IObjectStore
+{
+    private const int LockStripes = 4096;
+    private static ReadOnlySpan<byte> MetaKey => "meta"u8; // 4 bytes: never a 16-byte storage key
+    private static ReadOnlySpan<byte> WalAssociated => "kms/wal/v1"u8;
+
+    private readonly FasterStoreOptions _options;
+    private readonly StoreCrypto _crypto;
+    private readonly IDevice _kvDevice;
+    private readonly FasterKV<SpanByte, SpanByte> _kv;
+    private readonly IDevice _logDevice;
+    private readonly FasterLog _log;
+    private readonly ConcurrentQueue<KvSession> _sessions = new();
+    private readonly KvSession _applySession;
+    private readonly TermIndex _index = new();
+    private readonly object[] _locks;
+    private readonly int _maxEntryBytes;
+
+    private readonly ConcurrentQueue<PendingCommit> _queue = new();
+    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly Thread _committer;
+    private volatile bool _stopping;
+    private volatile bool _committerExited;
+    private volatile Exception? _failure;
+    private long _nextSequence;
+
+    // Checkpoint state, touched only by the commit loop.
+    private int _commitsSinceCheckpoint;
+    private long _lastCheckpointTicks;
+    private Task? _checkpointTask;
+    private long _checkpointCovers;
+    private bool _disposed;
+
+    private FasterObjectStore(FasterStoreOptions options)
+    {
+        _options = options;
+        string root = options.DataDirectory;
+        if (options.ClearOnStart)
+            foreach (var sub in new[] { "wal", "kv", "checkpoints", "keys" })
+                if (Directory.Exists(Path.Combine(root, sub))) Directory.Delete(Path.Combine(root, sub), recursive: true);
+        foreach (var sub in new[] { "wal", "kv", "checkpoints", "keys" })
+            Directory.CreateDirectory(Path.Combine(root, sub));
+
+        Span<byte> sealKey = stackalloc byte[StoreKeys.KeySize];
+        Span<byte> idKey = stackalloc byte[StoreKeys.KeySize];
+        try
+        {
+            StoreKeys.Open(options, sealKey, idKey);
+            _crypto = new StoreCrypto(sealKey, idKey);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(sealKey);
+            CryptographicOperations.ZeroMemory(idKey);
+        }
+
+        _locks = new object[LockStripes];
+        for (int i = 0; i < _locks.Length; i++) _locks[i] = new object();
+        _maxEntryBytes = (int)Math.Min(options.PageBytes / 2, int.MaxValue);
+
+        _kvDevice = Devices.CreateLogDevice(Path.Combine(root, "kv", "hlog.log"), preallocateFile: false);
+        _kv = new FasterKV<SpanByte, SpanByte>(new FasterKVSettings<SpanByte, SpanByte>
+        {
+            IndexSize = Math.Max(options.IndexBuckets, 1024) * 64,
+            LogDevice = _kvDevice,
+            MemorySize = options.KvMemoryBytes,
+            PageSize = options.PageBytes,
+            CheckpointDir = Path.Combine(root, "checkpoints"),
+            RemoveOutdatedCheckpoints = true,
+            TryRecoverLatest = true,
+        });
+        _applySession = NewSession();
+
+        _logDevice = Devices.CreateLogDevice(Path.Combine(root, "wal", "wal.log"), preallocateFile: false);
+        _log = new FasterLog(new FasterLogSettings
+        {
+            LogDevice = _logDevice,
+            MemorySize = options.LogMemoryBytes,
+            PageSize = options.PageBytes,
+            LogCommitDir = Path.Combine(root, "wal"),
+            TryRecoverLatest = true,
+            AutoRefreshSafeTailAddress = false,
+        });
+
+        Recover();
+        _lastCheckpointTicks = Stopwatch.GetTimestamp();
+        _committer = new Thread(CommitLoop) { IsBackground = true, Name = "kms-store-commit" };
+        _committer.Start();
+    }
+
+    /// <summary>Opens (recovering if needed) or creates the store described by <paramref name="options"/>.</summary>
+    /// <exception cref="InvalidOperationException">The master key is missing, malformed or wrong, or the data is corrupt.</exception>
+    public static FasterObjectStore Open(FasterStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.DataDirectory);
+        Directory.CreateDirectory(options.DataDirectory);
+        return new FasterObjectStore(options);
+    }
+
+    /// <inheritdoc/>
+    public long Count => _index.Count;
+
+    /// <summary>Store data-directory layout root.</summary>
+    public string DataDirectory => _options.DataDirectory;
+
+    private KvSession NewSession() => _kv.For(new KvFunctions()).NewSession<KvFunctions>();
+
+    // ---------------------------------------------------------------- recovery
+
+    private void Recover()
+    {
+        long covered = 0;
+        if (TryReadRaw(_applySession, MetaKey, out var meta) && meta.Length == 8)
+            covered = BinaryPrimitives.ReadInt64LittleEndian(meta);
+        long from = Math.Max(covered, _log.BeginAddress);
+        long end = _log.TailAddress;
+        int replayed = 0;
+        if (from < end)
+        {
+            using var iter = _log.Scan(from, end);
+            while (true)
+            {
+                byte[] entry; int length; long address;
+                while (!iter.GetNext(out entry, out length, out address))
+                {
+                    if (!iter.WaitAsync().AsTask().GetAwaiter().GetResult())
+                        goto done;
+                }
+                ApplyLogEntry(entry.AsSpan(0, length), address);
+                replayed++;
+            }
+        done:;
+        }
+        _commitsSinceCheckpoint = replayed;
+
+        // Rebuild the index from a raw scan of the hybrid log in address order: the last record of a key
+        // wins and a tombstone removes it; live records are then read back through the session. (The session's deduplicating iterator is not used: in 2.6.5 its
+        // second phase returns corrupted SpanByte keys.)
+        var live = new Dictionary<UInt128, bool>();
+        using (var iter = _kv.Log.Scan(_kv.Log.BeginAddress, _kv.Log.TailAddress))
+        {
+            while (iter.GetNext(out RecordInfo info))
+            {
+                ref SpanByte key = ref iter.GetKey();
+                if (key.Length != StoreCrypto.StorageKeySize) continue;
+                var k = BinaryPrimitives.ReadUInt128LittleEndian(key.AsReadOnlySpan());
+                live[k] = !info.Tombstone;
+            }
+        }
+        long maxSequence = 0;
+        Span<byte> storageKey = stackalloc byte[StoreCrypto.StorageKeySize];
+        foreach (var (k, isLive) in live)
+        {
+            if (!isLive) continue;
+            BinaryPrimitives.WriteUInt128LittleEndian(storageKey, k);
+            if (!TryReadRaw(_applySession, storageKey, out var value) || !TryDecode(storageKey, value, out long version, out long sequence, out string id, out string[] terms, out _))
+                throw new InvalidOperationException("A stored record fails its integrity check: the data directory is corrupt.");
+            _index.Put(id, version, sequence, terms);
+            maxSequence = Math.Max(maxSequence, sequence);
+        }
+        _nextSequence = maxSequence;
+        if (!TryReadRaw(_applySession, MetaKey, out _))
+            WriteMeta(0);
+    }
+
+    /// <summary>Applies one authenticated log entry to FasterKV (not to the index). Layout: count (4) ‖ { key (16) ‖ length (4, −1 = delete) ‖ sealed record }*.</summary>
+    private void ApplyLogEntry(ReadOnlySpan<byte> sealedEntry, long address)
+    {
+        if (sealedEntry.Length < StoreCrypto.Overhead + 4)
+            throw new InvalidOperationException($"Write-ahead log entry at {address} is malformed.");
+        byte[] plain = ArrayPool<byte>.Shared.Rent(sealedEntry.Length - StoreCrypto.Overhead);
+        try
+        {
+            var p = plain.AsSpan(0, sealedEntry.Length - StoreCrypto.Overhead);
+            if (!_crypto.TryOpen(sealedEntry, WalAssociated, p))
+                throw new InvalidOperationException($"Write-ahead log entry at {address} fails its integrity check.");
+            int count = BinaryPrimitives.ReadInt32LittleEndian(p);
+            int pos = 4;
+            for (int i = 0; i < count; i++)
+            {
+                if (pos + StoreCrypto.StorageKeySize + 4 > p.Length) throw new InvalidOperationException($"Write-ahead log entry at {address} is malformed.");
+                var key = p.Slice(pos, StoreCrypto.StorageKeySize);
+                int len = BinaryPrimitives.ReadInt32LittleEndian(p[(pos + StoreCrypto.StorageKeySize)..]);
+                pos += StoreCrypto.StorageKeySize + 4;
+                if (len < 0) { DeleteRaw(_applySession, key); continue; }
+                if (pos + len > p.Length) throw new InvalidOperationException($"Write-ahead log entry at {address} is malformed.");
+                UpsertRaw(_applySession, key, p.Slice(pos, len));
+                pos += len;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(plain, clearArray: true);
+        }
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /// <inheritdoc/>
+    public bool TryRead(string id, [NotNullWhen(true)] out ObjectRecord? record)
+    {
+        record = null;
+        ArgumentNullException.ThrowIfNull(id);
+        Span<byte> key = stackalloc byte[StoreCrypto.StorageKeySize];
+        if (!_crypto.TryStorageKey(id, key)) return false;
+        var session = RentSession();
+        try
+        {
+            if (!TryReadRaw(session, key, out var value)) return false;
+            if (!TryDecode(key, value, out long version, out long sequence, out string storedId, out string[] terms, out byte[] body) || storedId != id)
+                throw new InvalidOperationException("A stored record fails its integrity check.");
+            record = new ObjectRecord(id, version, body, terms, sequence);
+            return true;
+        }
+        finally { ReturnSession(session); }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> FindByTerms(IReadOnlyList<string> terms)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        return _index.Find(terms);
+    }
+
+    /// <inheritdoc/>
+    public bool IsHealthy()
+    {
+        if (_failure is not null || _committerExited || _disposed) return false;
+        var session = RentSession();
+        try { return TryReadRaw(session, MetaKey, out var meta) && meta.Length == 8; }
+        catch (Exception) { return false; }
+        finally { ReturnSession(session); }
+    }
+
+    private KvSession RentSession() => _sessions.TryDequeue(out var s) ? s : NewSession();
+
+    private void ReturnSession(KvSession s)
+    {
+        if (_disposed) s.Dispose(); else _sessions.Enqueue(s);
+    }
+
+    private bool TryDecode(ReadOnlySpan<byte> key, ReadOnlySpan<byte> sealedValue, out long version, out long sequence, out string id, out string[] terms, out byte[] body)
+    {
+        version = sequence = 0; id = ""; terms = []; body = [];
+        if (sealedValue.Length < StoreCrypto.Overhead) return false;
+        int n = sealedValue.Length - StoreCrypto.Overhead;
+        byte[] plain = ArrayPool<byte>.Shared.Rent(n);
+        try
+        {
+            return _crypto.TryOpen(sealedValue, key, plain.AsSpan(0, n))
+                && RecordCodec.TryRead(plain.AsSpan(0, n), out version, out sequence, out id, out terms, out body);
+        }
+        finally { ArrayPool<byte>.Shared.Return(plain, clearArray: true); }
+    }
+
+    private static bool TryReadRaw(KvSession session, ReadOnlySpan<byte> key, out byte[] value)
+    {
+        value = null!;
+        unsafe
+        {
+            fixed (byte* k = key)
+            {
+                var sk = SpanByte.FromPointer(k, key.Length);
+                byte[] output = null!;
+                var status = session.Read(ref sk, ref output);
+                if (status.IsPending)
+                {
+                    session.CompletePendingWithOutputs(out var outputs, wait: true);
+                    using (outputs)
+                    {
+                        if (!outputs.Next()) return false;
+                        status = outputs.Current.Status;
+                        output = outputs.Current.Output;
+                    }
+                }
+                if (!status.Found) return false;
+                value = output;
+                return true;
+            }
+        }
+    }
+
+    private static void UpsertRaw(KvSession session, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        unsafe
+        {
+            fixed (byte* k = key)
+            fixed (byte* v = value)
+            {
+                var sk = SpanByte.FromPointer(k, key.Length);
+                var sv = SpanByte.FromPointer(v, value.Length);
+                session.Upsert(ref sk, ref sv);
+            }
+        }
+    }
+
+    private static void DeleteRaw(KvSession session, ReadOnlySpan<byte> key)
+    {
+        unsafe
+        {
+            fixed (byte* k = key)
+            {
+                var sk = SpanByte.FromPointer(k, key.Length);
+                var status = session.Delete(ref sk);
+                if (status.IsPending) session.CompletePending(wait: true);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- commits
+
+    /// <inheritdoc/>
+    public CommitStatus Commit(IReadOnlyList<ObjectWrite> writes)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        ObjectDisposedException.ThrowIf(_disposed || _stopping, this);
+        if (_failure is { } failed)
+            throw new InvalidOperationException("The store's write-ahead log has failed; the store must be reopened.", failed);
+        int n = writes.Count;
+        if (n == 0) return CommitStatus.Committed;
+
+        var pending = new PendingCommit(n);
+        var stripes = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            var w = writes[i] ?? throw new ArgumentException("A write is null.", nameof(writes));
+            ArgumentNullException.ThrowIfNull(w.Id);
+            for (int j = 0; j < i; j++)
+                if (string.Equals(writes[j].Id, w.Id, StringComparison.Ordinal))
+                    throw new ArgumentException("A commit may touch each id only once.", nameof(writes));
+            var key = new byte[StoreCrypto.StorageKeySize];
+            if (!_crypto.TryStorageKey(w.Id, key))
+                throw new ArgumentException($"An id is longer than {StoreCrypto.MaxIdBytes} UTF-8 bytes.", nameof(writes));
+            pending.Keys[i] = key;
+            stripes[i] = (int)(BinaryPrimitives.ReadUInt32LittleEndian(key) % LockStripes);
+        }
+        Array.Sort(stripes);
+
+        int taken = 0;
+        try
+        {
+            for (int i = 0; i < n; i++)
+            {
+                if (i > 0 && stripes[i] == stripes[i - 1]) continue;
+                Monitor.Enter(_locks[stripes[i]]);
+                stripes[taken++] = stripes[i];
+            }
+
+            // Version check against the applied state: nothing for these ids is in flight, we hold their locks.
+            for (int i = 0; i < n; i++)
+            {
+                var w = writes[i];
+                long current = _index.TryGet(w.Id, out var e) ? Volatile.Read(ref e.Version) : 0;
+                if (current != w.ExpectedVersion || (w.Body is null && current == 0))
+                    return CommitStatus.Conflict;
+            }
+
+            int entryLength = 4;
+            for (int i = 0; i < n; i++)
+            {
+                var w = writes[i];
+                if (w.Body is not { } body) { entryLength += StoreCrypto.StorageKeySize + 4; continue; }
+                string[] terms = DistinctTerms(w.IndexTerms);
+                long sequence = _index.TryGet(w.Id, out var e) ? e.Sequence : Interlocked.Increment(ref _nextSequence);
+                long version = w.ExpectedVersion + 1;
+                int plainLength = RecordCodec.PlainLength(w.Id, terms, body.Length);
+                if (plainLength > _maxEntryBytes)
+                    throw new ArgumentException("A record is larger than the store's page size allows.", nameof(writes));
+                byte[] plain = ArrayPool<byte>.Shared.Rent(plainLength);
+                try
+                {
+                    RecordCodec.Write(plain, version, sequence, w.Id, terms, body.Span);
+                    var sealedValue = new byte[plainLength + StoreCrypto.Overhead];
+                    _crypto.Seal(plain.AsSpan(0, plainLength), pending.Keys[i], sealedValue);
+                    pending.Values[i] = sealedValue;
+                }
+                finally { ArrayPool<byte>.Shared.Return(plain, clearArray: true); }
+                pending.Versions[i] = version;
+                pending.Sequences[i] = sequence;
+                pending.Terms[i] = terms;
+                entryLength += StoreCrypto.StorageKeySize + 4 + pending.Values[i]!.Length;
+            }
+            if (entryLength + StoreCrypto.Overhead > _maxEntryBytes)
+                throw new ArgumentException("The commit is larger than the store's page size allows.", nameof(writes));
+
+            byte[] entryPlain = ArrayPool<byte>.Shared.Rent(entryLength);
+            try
+            {
+                var p = entryPlain.AsSpan(0, entryLength);
+                BinaryPrimitives.WriteInt32LittleEndian(p, n);
+                int pos = 4;
+                for (int i = 0; i < n; i++)
+                {
+                    pending.Keys[i].CopyTo(p[pos..]);
+                    pos += StoreCrypto.StorageKeySize;
+                    var v = pending.Values[i];
+                    BinaryPrimitives.WriteInt32LittleEndian(p[pos..], v is null ? -1 : v.Length);
+                    pos += 4;
+                    if (v is not null) { v.CopyTo(p[pos..]); pos += v.Length; }
+                }
+                pending.Entry = new byte[entryLength + StoreCrypto.Overhead];
+                _crypto.Seal(p, WalAssociated, pending.Entry);
+            }
+            finally { ArrayPool<byte>.Shared.Return(entryPlain, clearArray: true); }
+
+            pending.Ids = new string[n];
+            for (int i = 0; i < n; i++) pending.Ids[i] = writes[i].Id;
+
+            _queue.Enqueue(pending);
+            _wake.Set();
+            while (!pending.Done.Wait(200))
+            {
+                if (_committerExited) FailQueued(new ObjectDisposedException(nameof(FasterObjectStore)));
+            }
+            if (pending.Error is { } error)
+                throw new InvalidOperationException("The commit could not be made durable.", error);
+            return CommitStatus.Committed;
+        }
+        finally
+        {
+            for (int i = taken - 1; i >= 0; i--) Monitor.Exit(_locks[stripes[i]]);
+        }
+    }
+
+    private static string[] DistinctTerms(IReadOnlyList<string> terms)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        if (terms.Count > RecordCodec.MaxTerms) throw new ArgumentException("Too many index terms.");
+        var list = new List<string>(terms.Count);
+        foreach (var t in terms)
+        {
+            ArgumentNullException.ThrowIfNull(t);
+            if (!list.Contains(t)) list.Add(t);
+        }
+        return [.. list];
+    }
+
+    private void FailQueued(Exception error)
+    {
+        while (_queue.TryDequeue(out var p)) { p.Error = error; p.Done.Set(); }
+    }
+
+    private void CommitLoop()
+    {
+        var batch = new List<PendingCommit>();
+        try
+        {
+            while (true)
+            {
+                _wake.Wait(TimeSpan.FromMilliseconds(500));
+                _wake.Reset();
+                batch.Clear();
+                while (_queue.TryDequeue(out var p)) batch.Add(p);
+                if (batch.Count > 0)
+                {
+                    try
+                    {
+                        foreach (var p in batch) _log.Enqueue(p.Entry!);
+                        _log.Commit(spinWait: true);
+                        foreach (var p in batch) Apply(p);
+                    }
+                    catch (Exception ex)
+                    {
+                        _failure = ex;
+                        foreach (var p in batch) { p.Error = ex; p.Done.Set(); }
+                        FailQueued(ex);
+                        return;
+                    }
+                    foreach (var p in batch) p.Done.Set();
+                    _commitsSinceCheckpoint += batch.Count;
+                }
+                MaybeCheckpoint(force: false);
+                if (_stopping && _queue.IsEmpty) break;
+            }
+            FinishCheckpoint(wait: true);
+            if (_commitsSinceCheckpoint > 0) { MaybeCheckpoint(force: true); FinishCheckpoint(wait: true); }
+        }
+        catch (Exception ex)
+        {
+            _failure ??= ex;
+        }
+        finally
+        {
+            _committerExited = true;
+            FailQueued(new ObjectDisposedException(nameof(FasterObjectStore)));
+        }
+    }
+
+    private void Apply(PendingCommit p)
+    {
+        for (int i = 0; i < p.Keys.Length; i++)
+        {
+            if (p.Values[i] is { } v)
+            {
+                UpsertRaw(_applySession, p.Keys[i], v);
+                _index.Put(p.Ids![i], p.Versions[i], p.Sequences[i], p.Terms[i]!);
+            }
+            else
+            {
+                DeleteRaw(_applySession, p.Keys[i]);
+                _index.Remove(p.Ids![i]);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    private void WriteMeta(long covered)
+    {
+        Span<byte> meta = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(meta, covered);
+        UpsertRaw(_applySession, MetaKey, meta);
+    }
+
+    /// <summary>
+    /// Starts a FasterKV checkpoint when due. Every log entry below the current log tail has been applied
+    /// (the commit loop is the only writer of both), so the tail is recorded in the meta record first and
+    /// the checkpoint, which includes the meta record, covers the log up to it. The log is truncated to
+    /// that address only once the checkpoint is complete.
+    /// </summary>
+    private void MaybeCheckpoint(bool force)
+    {
+        FinishCheckpoint(wait: false);
+        if (_checkpointTask is not null || _commitsSinceCheckpoint == 0) return;
+        bool due = force || _commitsSinceCheckpoint >= _options.CheckpointEveryCommits
+            || Stopwatch.GetElapsedTime(_lastCheckpointTicks) >= _options.CheckpointInterval;
+        if (!due) return;
+        long covered = _log.TailAddress;
+        WriteMeta(covered);
+        if (!_kv.TryInitiateFullCheckpoint(out _, CheckpointType.FoldOver)) return;
+        _checkpointCovers = covered;
+        _commitsSinceCheckpoint = 0;
+        _lastCheckpointTicks = Stopwatch.GetTimestamp();
+        _checkpointTask = _kv.CompleteCheckpointAsync().AsTask();
+    }
+
+    private void FinishCheckpoint(bool wait)
+    {
+        if (_checkpointTask is not { } task) return;
+        if (!task.IsCompleted && !wait) return;
+        // Drive the checkpoint state machine from this session while waiting.
+        while (!task.IsCompleted) { _applySession.Refresh(); _applySession.CompletePending(wait: false); Thread.Sleep(1); }
+        _checkpointTask = null;
+        task.GetAwaiter().GetResult();
+        _log.TruncateUntil(_checkpointCovers);
+    }
+
+    /// <summary>Flushes and closes the store: pending commits finish, a final checkpoint is taken.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _stopping = true;
+        _wake.Set();
+        _committer.Join();
+        _disposed = true;
+        try { _log.Commit(spinWait: true); } catch (Exception) { /* the log may have failed; nothing more to save */ }
+        _applySession.Dispose();
+        while (_sessions.TryDequeue(out var s)) s.Dispose();
+        _log.Dispose();
+        _kv.Dispose();
+        _logDevice.Dispose();
+        _kvDevice.Dispose();
+        _crypto.Dispose();
+        _wake.Dispose();
+    }
+
+    private sealed class PendingCommit(int count)
+    {
+        internal readonly byte[][] Keys = new byte[count][];
+        internal readonly byte[]?[] Values = new byte[count][];
+        internal readonly long[] Versions = new long[count];
+        internal readonly long[] Sequences = new long[count];
+        internal readonly string[]?[] Terms = new string[count][];
+        internal string[]? Ids;
+        internal byte[]? Entry;
+        internal volatile Exception? Error;
+        internal readonly ManualResetEventSlim Done = new(false);
+    }
+}

@@ -1,0 +1,155 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Kms.Engine.Storage;
+
+/// <summary>
+/// AES-256-GCM sealing for records and write-ahead-log entries, and the keyed hash that maps a Unique
+/// Identifier to its 16-byte storage key (so ids never appear in clear on disk).
+/// Sealed layout: nonce (12, random per seal) ‖ ciphertext ‖ tag (16). Associated data binds a sealed
+/// record to its storage key and a log entry to its purpose, so blobs cannot be swapped unnoticed.
+/// Thread-safe: one <see cref="AesGcm"/> per thread.
+/// </summary>
+internal sealed class StoreCrypto : IDisposable
+{
+    internal const int NonceSize = 12;
+    internal const int TagSize = 16;
+    internal const int Overhead = NonceSize + TagSize;
+    internal const int StorageKeySize = 16;
+    internal const int MaxIdBytes = 1024;
+
+    private readonly byte[] _sealKey;
+    private readonly byte[] _idKey;
+    private readonly ThreadLocal<AesGcm> _gcm;
+
+    internal StoreCrypto(ReadOnlySpan<byte> sealKey, ReadOnlySpan<byte> idKey)
+    {
+        _sealKey = sealKey.ToArray();
+        _idKey = idKey.ToArray();
+        _gcm = new ThreadLocal<AesGcm>(() => new AesGcm(_sealKey, TagSize), trackAllValues: true);
+    }
+
+    /// <summary>The storage key of <paramref name="id"/>: HMAC-SHA256(idKey, UTF-8 id) truncated to 16 bytes.</summary>
+    /// <returns>false when the id is longer than <see cref="MaxIdBytes"/> in UTF-8.</returns>
+    internal bool TryStorageKey(string id, Span<byte> key)
+    {
+        if (id.Length > MaxIdBytes || Encoding.UTF8.GetByteCount(id) > MaxIdBytes)
+            return false;
+        Span<byte> utf8 = stackalloc byte[MaxIdBytes];
+        int n = Encoding.UTF8.GetBytes(id, utf8);
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(_idKey, utf8[..n], mac);
+        mac[..StorageKeySize].CopyTo(key);
+        return true;
+    }
+
+    /// <summary>Seals <paramref name="plain"/> into <paramref name="sealedOut"/> (length plain + <see cref="Overhead"/>).</summary>
+    internal void Seal(ReadOnlySpan<byte> plain, ReadOnlySpan<byte> associated, Span<byte> sealedOut)
+    {
+        Span<byte> nonce = sealedOut[..NonceSize];
+        RandomNumberGenerator.Fill(nonce);
+        _gcm.Value!.Encrypt(nonce, plain, sealedOut.Slice(NonceSize, plain.Length),
+            sealedOut.Slice(NonceSize + plain.Length, TagSize), associated);
+    }
+
+    /// <summary>Opens a sealed blob into <paramref name="plain"/> (length sealed − <see cref="Overhead"/>); false if it fails authentication.</summary>
+    internal bool TryOpen(ReadOnlySpan<byte> sealedIn, ReadOnlySpan<byte> associated, Span<byte> plain)
+    {
+        if (sealedIn.Length < Overhead || plain.Length != sealedIn.Length - Overhead)
+            return false;
+        try
+        {
+            _gcm.Value!.Decrypt(sealedIn[..NonceSize], sealedIn.Slice(NonceSize, plain.Length),
+                sealedIn.Slice(NonceSize + plain.Length, TagSize), plain, associated);
+            return true;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            CryptographicOperations.ZeroMemory(plain);
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var g in _gcm.Values) g.Dispose();
+        _gcm.Dispose();
+        CryptographicOperations.ZeroMemory(_sealKey);
+        CryptographicOperations.ZeroMemory(_idKey);
+    }
+}
+
+/// <summary>
+/// Plaintext layout of a stored record (little-endian), sealed by <see cref="StoreCrypto"/>:
+/// version (8) ‖ sequence (8) ‖ id length (2) ‖ id UTF-8 ‖ term count (2) ‖ { term length (2) ‖ term UTF-8 }* ‖ body length (4) ‖ body.
+/// </summary>
+internal static class RecordCodec
+{
+    internal const int MaxTerms = ushort.MaxValue;
+
+    internal static int PlainLength(string id, string[] terms, int bodyLength)
+    {
+        int n = 8 + 8 + 2 + Encoding.UTF8.GetByteCount(id) + 2;
+        foreach (var t in terms)
+        {
+            int tl = Encoding.UTF8.GetByteCount(t);
+            if (tl > ushort.MaxValue) throw new ArgumentException("An index term is longer than 65535 bytes.");
+            n += 2 + tl;
+        }
+        return n + 4 + bodyLength;
+    }
+
+    internal static void Write(Span<byte> dest, long version, long sequence, string id, string[] terms, ReadOnlySpan<byte> body)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(dest, version);
+        BinaryPrimitives.WriteInt64LittleEndian(dest[8..], sequence);
+        int p = 16;
+        p += WriteString(dest[p..], id);
+        BinaryPrimitives.WriteUInt16LittleEndian(dest[p..], (ushort)terms.Length);
+        p += 2;
+        foreach (var t in terms) p += WriteString(dest[p..], t);
+        BinaryPrimitives.WriteInt32LittleEndian(dest[p..], body.Length);
+        body.CopyTo(dest[(p + 4)..]);
+    }
+
+    private static int WriteString(Span<byte> dest, string s)
+    {
+        int n = Encoding.UTF8.GetBytes(s, dest[2..]);
+        BinaryPrimitives.WriteUInt16LittleEndian(dest, (ushort)n);
+        return 2 + n;
+    }
+
+    /// <summary>Parses a record's plaintext; false if it is malformed.</summary>
+    internal static bool TryRead(ReadOnlySpan<byte> src, out long version, out long sequence, out string id, out string[] terms, out byte[] body)
+    {
+        version = sequence = 0; id = ""; terms = []; body = [];
+        if (src.Length < 16 + 2) return false;
+        version = BinaryPrimitives.ReadInt64LittleEndian(src);
+        sequence = BinaryPrimitives.ReadInt64LittleEndian(src[8..]);
+        int p = 16;
+        if (!TryReadString(src, ref p, out id) || p + 2 > src.Length) return false;
+        int count = BinaryPrimitives.ReadUInt16LittleEndian(src[p..]);
+        p += 2;
+        terms = new string[count];
+        for (int i = 0; i < count; i++)
+            if (!TryReadString(src, ref p, out terms[i])) return false;
+        if (p + 4 > src.Length) return false;
+        int bodyLength = BinaryPrimitives.ReadInt32LittleEndian(src[p..]);
+        p += 4;
+        if (bodyLength < 0 || bodyLength != src.Length - p) return false;
+        body = src[p..].ToArray();
+        return true;
+    }
+
+    private static bool TryReadString(ReadOnlySpan<byte> src, ref int p, out string s)
+    {
+        s = "";
+        if (p + 2 > src.Length) return false;
+        int n = BinaryPrimitives.ReadUInt16LittleEndian(src[p..]);
+        if (p + 2 + n > src.Length) return false;
+        s = Encoding.UTF8.GetString(src.Slice(p + 2, n));
+        p += 2 + n;
+        return true;
+    }
+}

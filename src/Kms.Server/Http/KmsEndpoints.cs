@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Kms.Server.Http;
+
+/// <summary>The HTTP endpoints: thin adapters over the same engine entry as the socket.</summary>
+public static class KmsEndpoints
+{
+    /// <summary>Maps every endpoint on <paramref name="app"/>.</summary>
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/version", () => Results.Text(KmsServer.Version));
+        app.MapGet("/health", () => Results.Json(new HealthStatus("ok", "ok")));
+        app.MapGet("/", () => Results.Redirect("/ui"));
+        app.MapGet("/ui", () => Results.Content(UiPlaceholder, "text/html; charset=utf-8"));
+        app.MapGet("/ui/{**rest}", () => Results.Content(UiPlaceholder, "text/html; charset=utf-8"));
+    }
+
+    private const string UiPlaceholder = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>Kms</title></head>
+        <body><h1>Kms</h1><p>The web UI is not built yet. The KMIP API is served on <code>POST /kmip</code> and <code>POST /kmip/2_1</code>.</p></body></html>
+        """;
+}
+
+/// <summary>The body of GET /health.</summary>
+public sealed record HealthStatus(string Status, string Store);

@@ -1,0 +1,40 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Kms.Engine;
+using Kms.Ttlv;
+
+namespace Kms.Server.Socket;
+
+/// <summary>
+/// Benchmark mode (<c>--socket-echo</c>, issue 7): answers each framed message with a canned TTLV message of the
+/// same size — a ResponseMessage holding one zero-filled Byte String — without decoding it or calling the engine.
+/// It measures TLS plus framing alone.
+/// </summary>
+public sealed class EchoProcessor : IKmipProcessor
+{
+    /// <inheritdoc/>
+    public void Process(ReadOnlySpan<byte> request, IBufferWriter<byte> response, CallerIdentity caller)
+    {
+        int total = request.Length;           // framed: 8 + a multiple of 8
+        int headerSize = total >= 16 ? 16 : 8;
+        Span<byte> header = response.GetSpan(headerSize);
+        BinaryPrimitives.WriteUInt32BigEndian(header, ((uint)Tag.ResponseMessage << 8) | (byte)ItemType.Structure);
+        BinaryPrimitives.WriteUInt32BigEndian(header.Slice(4), (uint)(total - 8));
+        if (headerSize == 16)
+        {
+            // KMIP 2.1 §9.1: Tag(3) Type(1) Length(4) Value padded to 8; Length = total - 16 is already a multiple of 8.
+            BinaryPrimitives.WriteUInt32BigEndian(header.Slice(8), ((uint)Tag.Data << 8) | (byte)ItemType.ByteString);
+            BinaryPrimitives.WriteUInt32BigEndian(header.Slice(12), (uint)(total - 16));
+        }
+        response.Advance(headerSize);
+        // The zero body goes out in whatever spans the writer has, so large messages need no large buffer.
+        for (int remaining = total - headerSize; remaining > 0;)
+        {
+            Span<byte> span = response.GetSpan();
+            int n = Math.Min(remaining, span.Length);
+            span.Slice(0, n).Clear();
+            response.Advance(n);
+            remaining -= n;
+        }
+    }
+}

@@ -1,0 +1,117 @@
+namespace Kms.Ttlv.Text;
+
+/// <summary>
+/// Names for the two KMIP 2.x enumerations whose values come from PKCS#11 and are not in the KMIP tables
+/// (spec/kmip/enums-all.tsv), as the OASIS test cases write them (PKCS11-M-1-21: <c>C_Initialize</c>, <c>OK</c>).
+/// </summary>
+internal static class Pkcs11Names
+{
+    /// <summary>
+    /// PKCS#11 Function (KMIP 2.1 §11, tag 0x42015A): the 1-based position of the function in PKCS#11 3.0's
+    /// <c>CK_FUNCTION_LIST_3_0</c> (C_Initialize = 1), named by the C function name.
+    /// </summary>
+    public static readonly EnumInfo Function = new("PKCS#11 Function", "Pkcs11Function", false,
+        [
+            new(0x00000001, "C_Initialize", "C_Initialize", 0x20, 0xFF),
+            new(0x00000002, "C_Finalize", "C_Finalize", 0x20, 0xFF),
+            new(0x00000003, "C_GetInfo", "C_GetInfo", 0x20, 0xFF),
+            new(0x00000004, "C_GetFunctionList", "C_GetFunctionList", 0x20, 0xFF),
+            new(0x00000005, "C_GetSlotList", "C_GetSlotList", 0x20, 0xFF),
+            new(0x00000006, "C_GetSlotInfo", "C_GetSlotInfo", 0x20, 0xFF),
+            new(0x00000007, "C_GetTokenInfo", "C_GetTokenInfo", 0x20, 0xFF),
+            new(0x00000008, "C_GetMechanismList", "C_GetMechanismList", 0x20, 0xFF),
+            new(0x00000009, "C_GetMechanismInfo", "C_GetMechanismInfo", 0x20, 0xFF),
+            new(0x0000000A, "C_InitToken", "C_InitToken", 0x20, 0xFF),
+            new(0x0000000B, "C_InitPIN", "C_InitPIN", 0x20, 0xFF),
+            new(0x0000000C, "C_SetPIN", "C_SetPIN", 0x20, 0xFF),
+            new(0x0000000D, "C_OpenSession", "C_OpenSession", 0x20, 0xFF),
+            new(0x0000000E, "C_CloseSession", "C_CloseSession", 0x20, 0xFF),
+            new(0x0000000F, "C_CloseAllSessions", "C_CloseAllSessions", 0x20, 0xFF),
+            new(0x00000010, "C_GetSessionInfo", "C_GetSessionInfo", 0x20, 0xFF),
+            new(0x00000011, "C_GetOperationState", "C_GetOperationState", 0x20, 0xFF),
+            new(0x00000012, "C_SetOperationState", "C_SetOperationState", 0x20, 0xFF),
+            new(0x00000013, "C_Login", "C_Login", 0x20, 0xFF),
+            new(0x00000014, "C_Logout", "C_Logout", 0x20, 0xFF),
+            new(0x00000015, "C_CreateObject", "C_CreateObject", 0x20, 0xFF),
+            new(0x00000016, "C_CopyObject", "C_CopyObject", 0x20, 0xFF),
+            new(0x00000017, "C_DestroyObject", "C_DestroyObject", 0x20, 0xFF),
+            new(0x00000018, "C_GetObjectSize", "C_GetObjectSize", 0x20, 0xFF),
+            new(0x00000019, "C_GetAttributeValue", "C_GetAttributeValue", 0x20, 0xFF),
+            new(0x0000001A, "C_SetAttributeValue", "C_SetAttributeValue", 0x20, 0xFF),
+            new(0x0000001B, "C_FindObjectsInit", "C_FindObjectsInit", 0x20, 0xFF),
+            new(0x0000001C, "C_FindObjects", "C_FindObjects", 0x20, 0xFF),
+            new(0x0000001D, "C_FindObjectsFinal", "C_FindObjectsFinal", 0x20, 0xFF),
+            new(0x0000001E, "C_EncryptInit", "C_EncryptInit", 0x20, 0xFF),
+            new(0x0000001F, "C_Encrypt", "C_Encrypt", 0x20, 0xFF),
+            new(0x00000020, "C_EncryptUpdate", "C_EncryptUpdate", 0x20, 0xFF),
+            new(0x00000021, "C_EncryptFinal", "C_EncryptFinal", 0x20, 0xFF),
+            new(0x00000022, "C_DecryptInit", "C_DecryptInit", 0x20, 0xFF),
+            new(0x00000023, "C_Decrypt", "C_Decrypt", 0x20, 0xFF),
+            new(0x00000024, "C_DecryptUpdate", "C_DecryptUpdate", 0x20, 0xFF),
+            new(0x00000025, "C_DecryptFinal", "C_DecryptFinal", 0x20, 0xFF),
+            new(0x00000026, "C_DigestInit", "C_DigestInit", 0x20, 0xFF),
+            new(0x00000027, "C_Digest", "C_Digest", 0x20, 0xFF),
+            new(0x00000028, "C_DigestUpdate", "C_DigestUpdate", 0x20, 0xFF),
+            new(0x00000029, "C_DigestKey", "C_DigestKey", 0x20, 0xFF),
+            new(0x0000002A, "C_DigestFinal", "C_DigestFinal", 0x20, 0xFF),
+            new(0x0000002B, "C_SignInit", "C_SignInit", 0x20, 0xFF),
+            new(0x0000002C, "C_Sign", "C_Sign", 0x20, 0xFF),
+            new(0x0000002D, "C_SignUpdate", "C_SignUpdate", 0x20, 0xFF),
+            new(0x0000002E, "C_SignFinal", "C_SignFinal", 0x20, 0xFF),
+            new(0x0000002F, "C_SignRecoverInit", "C_SignRecoverInit", 0x20, 0xFF),
+            new(0x00000030, "C_SignRecover", "C_SignRecover", 0x20, 0xFF),
+            new(0x00000031, "C_VerifyInit", "C_VerifyInit", 0x20, 0xFF),
+            new(0x00000032, "C_Verify", "C_Verify", 0x20, 0xFF),
+            new(0x00000033, "C_VerifyUpdate", "C_VerifyUpdate", 0x20, 0xFF),
+            new(0x00000034, "C_VerifyFinal", "C_VerifyFinal", 0x20, 0xFF),
+            new(0x00000035, "C_VerifyRecoverInit", "C_VerifyRecoverInit", 0x20, 0xFF),
+            new(0x00000036, "C_VerifyRecover", "C_VerifyRecover", 0x20, 0xFF),
+            new(0x00000037, "C_DigestEncryptUpdate", "C_DigestEncryptUpdate", 0x20, 0xFF),
+            new(0x00000038, "C_DecryptDigestUpdate", "C_DecryptDigestUpdate", 0x20, 0xFF),
+            new(0x00000039, "C_SignEncryptUpdate", "C_SignEncryptUpdate", 0x20, 0xFF),
+            new(0x0000003A, "C_DecryptVerifyUpdate", "C_DecryptVerifyUpdate", 0x20, 0xFF),
+            new(0x0000003B, "C_GenerateKey", "C_GenerateKey", 0x20, 0xFF),
+            new(0x0000003C, "C_GenerateKeyPair", "C_GenerateKeyPair", 0x20, 0xFF),
+            new(0x0000003D, "C_WrapKey", "C_WrapKey", 0x20, 0xFF),
+            new(0x0000003E, "C_UnwrapKey", "C_UnwrapKey", 0x20, 0xFF),
+            new(0x0000003F, "C_DeriveKey", "C_DeriveKey", 0x20, 0xFF),
+            new(0x00000040, "C_SeedRandom", "C_SeedRandom", 0x20, 0xFF),
+            new(0x00000041, "C_GenerateRandom", "C_GenerateRandom", 0x20, 0xFF),
+            new(0x00000042, "C_GetFunctionStatus", "C_GetFunctionStatus", 0x20, 0xFF),
+            new(0x00000043, "C_CancelFunction", "C_CancelFunction", 0x20, 0xFF),
+            new(0x00000044, "C_WaitForSlotEvent", "C_WaitForSlotEvent", 0x20, 0xFF),
+            new(0x00000045, "C_GetInterfaceList", "C_GetInterfaceList", 0x20, 0xFF),
+            new(0x00000046, "C_GetInterface", "C_GetInterface", 0x20, 0xFF),
+            new(0x00000047, "C_LoginUser", "C_LoginUser", 0x20, 0xFF),
+            new(0x00000048, "C_SessionCancel", "C_SessionCancel", 0x20, 0xFF),
+            new(0x00000049, "C_MessageEncryptInit", "C_MessageEncryptInit", 0x20, 0xFF),
+            new(0x0000004A, "C_EncryptMessage", "C_EncryptMessage", 0x20, 0xFF),
+            new(0x0000004B, "C_EncryptMessageBegin", "C_EncryptMessageBegin", 0x20, 0xFF),
+            new(0x0000004C, "C_EncryptMessageNext", "C_EncryptMessageNext", 0x20, 0xFF),
+            new(0x0000004D, "C_MessageEncryptFinal", "C_MessageEncryptFinal", 0x20, 0xFF),
+            new(0x0000004E, "C_MessageDecryptInit", "C_MessageDecryptInit", 0x20, 0xFF),
+            new(0x0000004F, "C_DecryptMessage", "C_DecryptMessage", 0x20, 0xFF),
+            new(0x00000050, "C_DecryptMessageBegin", "C_DecryptMessageBegin", 0x20, 0xFF),
+            new(0x00000051, "C_DecryptMessageNext", "C_DecryptMessageNext", 0x20, 0xFF),
+            new(0x00000052, "C_MessageDecryptFinal", "C_MessageDecryptFinal", 0x20, 0xFF),
+            new(0x00000053, "C_MessageSignInit", "C_MessageSignInit", 0x20, 0xFF),
+            new(0x00000054, "C_SignMessage", "C_SignMessage", 0x20, 0xFF),
+            new(0x00000055, "C_SignMessageBegin", "C_SignMessageBegin", 0x20, 0xFF),
+            new(0x00000056, "C_SignMessageNext", "C_SignMessageNext", 0x20, 0xFF),
+            new(0x00000057, "C_MessageSignFinal", "C_MessageSignFinal", 0x20, 0xFF),
+            new(0x00000058, "C_MessageVerifyInit", "C_MessageVerifyInit", 0x20, 0xFF),
+            new(0x00000059, "C_VerifyMessage", "C_VerifyMessage", 0x20, 0xFF),
+            new(0x0000005A, "C_VerifyMessageBegin", "C_VerifyMessageBegin", 0x20, 0xFF),
+            new(0x0000005B, "C_VerifyMessageNext", "C_VerifyMessageNext", 0x20, 0xFF),
+            new(0x0000005C, "C_MessageVerifyFinal", "C_MessageVerifyFinal", 0x20, 0xFF),
+        ]);
+
+    /// <summary>
+    /// PKCS#11 Return Code (tag 0x42015D): a <c>CK_RV</c> value. Only <c>CKR_OK</c> has a name here, the
+    /// one the test cases use (<c>OK</c>); every other return code goes through hex.
+    /// </summary>
+    public static readonly EnumInfo ReturnCode = new("PKCS#11 Return Code", "Pkcs11ReturnCode", false,
+        [
+            new(0x00000000, "OK", "CKR_OK", 0x20, 0xFF),
+        ]);
+}
