@@ -20,8 +20,14 @@ internal static class Keys
         catch (Exception) { return CryptoFailure.Throw<AsymmetricKeyParameter>(CryptoFailureReason.InvalidKey, "Public key could not be decoded."); }
     }
 
-    internal static byte[] ToPkcs8(AsymmetricKeyParameter privateKey) =>
-        PrivateKeyInfoFactory.CreatePrivateKeyInfo(privateKey).GetDerEncoded();
+    /// <summary>PKCS#8 v1 (RFC 5208) DER: BouncyCastle writes v2 (RFC 5958, with the public key) for EdDSA/XDH, which OpenSSL 3.0 cannot read, so the public key is dropped.</summary>
+    internal static byte[] ToPkcs8(AsymmetricKeyParameter privateKey)
+    {
+        var info = PrivateKeyInfoFactory.CreatePrivateKeyInfo(privateKey);
+        if (info.PublicKey is not null)
+            info = new Org.BouncyCastle.Asn1.Pkcs.PrivateKeyInfo(info.PrivateKeyAlgorithm, info.ParsePrivateKey());
+        return info.GetDerEncoded();
+    }
 
     internal static byte[] ToSpki(AsymmetricKeyParameter publicKey) =>
         SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(publicKey).GetDerEncoded();
