@@ -105,7 +105,6 @@ public class SignerTests(KeyFixture keys) : IClassFixture<KeyFixture>
     [InlineData(KmsAlgorithms.MlDsa44, (RecommendedCurve)0)]
     [InlineData(KmsAlgorithms.MlDsa65, (RecommendedCurve)0)]
     [InlineData(KmsAlgorithms.MlDsa87, (RecommendedCurve)0)]
-    [InlineData(KmsAlgorithms.SlhDsaSha2_128f, (RecommendedCurve)0)]
     [InlineData(KmsAlgorithms.SlhDsaShake_128f, (RecommendedCurve)0)]
     public void Sign_verify_round_trip(CryptographicAlgorithm alg, RecommendedCurve curve)
     {
