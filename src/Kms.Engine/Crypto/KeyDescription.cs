@@ -1,7 +1,6 @@
 using Kms.Ttlv;
-using Org.BouncyCastle.Asn1;
-using Org.BouncyCastle.Asn1.Pkcs;
-using Org.BouncyCastle.Asn1.X509;
+using System.Formats.Asn1;
+using System.Security.Cryptography;
 
 namespace Kms.Engine.Crypto;
 
@@ -41,42 +40,82 @@ public enum KeyKind
 /// <param name="Curve">Curve for EC, Ed*, X* keys; 0 otherwise.</param>
 public readonly record struct KeyDescription(KeyKind Kind, CryptographicAlgorithm Algorithm, int Bits, RecommendedCurve Curve)
 {
-    /// <summary>Describes a PKCS#8 PrivateKeyInfo.</summary>
+    /// <summary>Describes a PKCS#8 PrivateKeyInfo (RFC 5208 / RFC 5958).</summary>
     public static KeyDescription FromPkcs8(ReadOnlySpan<byte> pkcs8)
     {
-        PrivateKeyInfo info;
-        try { info = PrivateKeyInfo.GetInstance(Asn1Object.FromByteArray(pkcs8.ToArray())); }
-        catch (Exception) { return CryptoFailure.Throw<KeyDescription>(CryptoFailureReason.InvalidKey, "Private key is not a valid PKCS#8 structure."); }
-        return Describe(info.PrivateKeyAlgorithm, info, null);
+        try
+        {
+            // PrivateKeyInfo ::= SEQUENCE { version INTEGER, privateKeyAlgorithm AlgorithmIdentifier, privateKey OCTET STRING, ... }
+            var outer = new AsnValueReader(pkcs8, AsnEncodingRules.BER);
+            var seq = outer.ReadSequence();
+            outer.ThrowIfNotEmpty();
+            seq.ReadInteger();
+            var (oid, curveOid) = ReadAlgorithm(ref seq);
+            int rsaBits = 0;
+            if (oid == RsaOid)
+            {
+                // RSAPrivateKey ::= SEQUENCE { version, modulus, ... }
+                var inner = new AsnValueReader(seq.ReadOctetString(), AsnEncodingRules.BER).ReadSequence();
+                inner.ReadInteger();
+                rsaBits = ModulusBits(inner.ReadIntegerBytes());
+            }
+            return Describe(oid, curveOid, rsaBits);
+        }
+        catch (Exception e) when (e is AsnContentException or CryptographicException or ArgumentException)
+        {
+            return CryptoFailure.Throw<KeyDescription>(CryptoFailureReason.InvalidKey, "Private key is not a valid PKCS#8 structure.");
+        }
     }
 
-    /// <summary>Describes an X.509 SubjectPublicKeyInfo.</summary>
+    /// <summary>Describes an X.509 SubjectPublicKeyInfo (RFC 5280 §4.1.2.7).</summary>
     public static KeyDescription FromSpki(ReadOnlySpan<byte> spki)
     {
-        SubjectPublicKeyInfo info;
-        try { info = SubjectPublicKeyInfo.GetInstance(Asn1Object.FromByteArray(spki.ToArray())); }
-        catch (Exception) { return CryptoFailure.Throw<KeyDescription>(CryptoFailureReason.InvalidKey, "Public key is not a valid SubjectPublicKeyInfo structure."); }
-        return Describe(info.Algorithm, null, info);
+        try
+        {
+            var outer = new AsnValueReader(spki, AsnEncodingRules.BER);
+            var seq = outer.ReadSequence();
+            outer.ThrowIfNotEmpty();
+            var (oid, curveOid) = ReadAlgorithm(ref seq);
+            int rsaBits = 0;
+            var key = seq.ReadBitString(out _);
+            if (oid == RsaOid)
+            {
+                // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+                var inner = new AsnValueReader(key, AsnEncodingRules.BER).ReadSequence();
+                rsaBits = ModulusBits(inner.ReadIntegerBytes());
+            }
+            return Describe(oid, curveOid, rsaBits);
+        }
+        catch (Exception e) when (e is AsnContentException or CryptographicException or ArgumentException)
+        {
+            return CryptoFailure.Throw<KeyDescription>(CryptoFailureReason.InvalidKey, "Public key is not a valid SubjectPublicKeyInfo structure.");
+        }
     }
 
-    private static KeyDescription Describe(AlgorithmIdentifier alg, PrivateKeyInfo? priv, SubjectPublicKeyInfo? pub)
+    private const string RsaOid = "1.2.840.113549.1.1.1";
+
+    private static (string Oid, string? CurveOid) ReadAlgorithm(ref AsnValueReader seq)
     {
-        string oid = alg.Algorithm.Id;
+        var alg = seq.ReadSequence();
+        var oid = alg.ReadObjectIdentifier();
+        string? curve = alg.HasData && alg.PeekTag().HasSameClassAndValue(Asn1Tag.ObjectIdentifier) ? alg.ReadObjectIdentifier() : null;
+        return (oid, curve);
+    }
+
+    private static int ModulusBits(ReadOnlySpan<byte> modulus)
+    {
+        while (modulus.Length > 0 && modulus[0] == 0) modulus = modulus[1..];
+        return modulus.IsEmpty ? 0 : (modulus.Length - 1) * 8 + (32 - System.Numerics.BitOperations.LeadingZeroCount(modulus[0]));
+    }
+
+    private static KeyDescription Describe(string oid, string? curveOid, int rsaBits)
+    {
         switch (oid)
         {
-            case "1.2.840.113549.1.1.1":
-                int rsaBits;
-                try
-                {
-                    rsaBits = priv is not null
-                        ? RsaPrivateKeyStructure.GetInstance(priv.ParsePrivateKey()).Modulus.BitLength
-                        : RsaPublicKeyStructure.GetInstance(pub!.ParsePublicKey()).Modulus.BitLength;
-                }
-                catch (Exception) { return CryptoFailure.Throw<KeyDescription>(CryptoFailureReason.InvalidKey, "RSA key could not be decoded."); }
+            case RsaOid:
                 return new(KeyKind.Rsa, CryptographicAlgorithm.RSA, rsaBits, 0);
             case "1.2.840.10045.2.1":
-                var curveOid = alg.Parameters is DerObjectIdentifier c ? c.Id : "";
-                var (curve, bits) = Curves.FromOid(curveOid);
+                var (curve, bits) = Curves.FromOid(curveOid ?? "");
                 if (curve == 0) CryptoFailure.Throw(CryptoFailureReason.UnsupportedParameters, "EC curve not supported.");
                 return new(KeyKind.Ec, CryptographicAlgorithm.EC, bits, curve);
             case "1.3.101.112": return new(KeyKind.Ed25519, CryptographicAlgorithm.Ed25519, 256, RecommendedCurve.CURVE25519);
@@ -96,6 +135,61 @@ public readonly record struct KeyDescription(KeyKind Kind, CryptographicAlgorith
             case "2.16.840.1.101.3.4.3.27": return new(KeyKind.SlhDsa, KmsAlgorithms.SlhDsaShake_128f, 128, 0);
             default: return CryptoFailure.Throw<KeyDescription>(CryptoFailureReason.UnsupportedParameters, "Key algorithm not supported.");
         }
+    }
+}
+
+/// <summary>A minimal forward DER reader over a span, on the public <see cref="AsnDecoder"/> (no allocation but OID strings).</summary>
+internal ref struct AsnValueReader(ReadOnlySpan<byte> data, AsnEncodingRules rules)
+{
+    private ReadOnlySpan<byte> _data = data;
+
+    public readonly bool HasData => !_data.IsEmpty;
+
+    public readonly Asn1Tag PeekTag() => Asn1Tag.Decode(_data, out _);
+
+    public readonly void ThrowIfNotEmpty()
+    {
+        if (!_data.IsEmpty) throw new AsnContentException("Trailing data.");
+    }
+
+    public AsnValueReader ReadSequence()
+    {
+        AsnDecoder.ReadSequence(_data, rules, out int offset, out int length, out int consumed);
+        var inner = new AsnValueReader(_data.Slice(offset, length), rules);
+        _data = _data[consumed..];
+        return inner;
+    }
+
+    public void ReadInteger() => ReadIntegerBytes();
+
+    public ReadOnlySpan<byte> ReadIntegerBytes()
+    {
+        var v = AsnDecoder.ReadIntegerBytes(_data, rules, out int consumed);
+        _data = _data[consumed..];
+        return v;
+    }
+
+    public string ReadObjectIdentifier()
+    {
+        var v = AsnDecoder.ReadObjectIdentifier(_data, rules, out int consumed);
+        _data = _data[consumed..];
+        return v;
+    }
+
+    public ReadOnlySpan<byte> ReadOctetString()
+    {
+        if (!AsnDecoder.TryReadPrimitiveOctetString(_data, rules, out var v, out int consumed))
+            throw new AsnContentException("Constructed OCTET STRING not expected.");
+        _data = _data[consumed..];
+        return v;
+    }
+
+    public ReadOnlySpan<byte> ReadBitString(out int unusedBits)
+    {
+        if (!AsnDecoder.TryReadPrimitiveBitString(_data, rules, out unusedBits, out var v, out int consumed))
+            throw new AsnContentException("Constructed BIT STRING not expected.");
+        _data = _data[consumed..];
+        return v;
     }
 }
 
