@@ -100,6 +100,7 @@ public static class LoadRunner
             }
             long now = workers.Sum(w => Volatile.Read(ref w.Operations));
             var t = clock.Elapsed;
+            if (t - lastTime < TimeSpan.FromSeconds(0.5)) continue; // the tail of the phase: no line for a sliver
             progress.WriteLine($"  {label,-34} {phase,-8} {t.TotalSeconds,5:F0} s {(now - last) / (t - lastTime).TotalSeconds,10:N0} ops/s");
             last = now;
             lastTime = t;
