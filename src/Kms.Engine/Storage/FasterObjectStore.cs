@@ -35,6 +35,7 @@ using KvSession = ClientSession<SpanByte, SpanByte, SpanByte, byte[], Empty, Spa
 public sealed class FasterObjectStore : IObjectStore
 {
     private const int LockStripes = 4096;
+    private const int FullIndexEvery = 8;
     private static ReadOnlySpan<byte> MetaKey => "meta"u8; // 4 bytes: never a 16-byte storage key
     private static ReadOnlySpan<byte> WalAssociated => "kms/wal/v1"u8;
 
@@ -63,6 +64,7 @@ public sealed class FasterObjectStore : IObjectStore
     private long _lastCheckpointTicks;
     private Task? _checkpointTask;
     private long _checkpointCovers;
+    private int _checkpointsTaken;
     private bool _disposed;
 
     private FasterObjectStore(FasterStoreOptions options)
@@ -111,7 +113,12 @@ public sealed class FasterObjectStore : IObjectStore
             LogDevice = _logDevice,
             MemorySize = options.LogMemoryBytes,
             PageSize = options.PageBytes,
+            SegmentSize = Math.Max(options.PageBytes * 4, 1L << 26),
             LogCommitDir = Path.Combine(root, "wal"),
+            // Commit records go into the log itself (one device write per group commit instead of a data
+            // write plus a new commit file); the per-entry checksum is what FastCommitMode requires.
+            FastCommitMode = true,
+            LogChecksum = LogChecksumType.PerEntry,
             TryRecoverLatest = true,
             AutoRefreshSafeTailAddress = false,
         });
@@ -562,7 +569,13 @@ public sealed class FasterObjectStore : IObjectStore
         if (!due) return;
         long covered = _log.TailAddress;
         WriteMeta(covered);
-        if (!_kv.TryInitiateFullCheckpoint(out _, CheckpointType.FoldOver)) return;
+        // The hash index (IndexBuckets × 64 bytes) is written with every FullIndexEvery-th checkpoint; the others
+        // only flush the hybrid log. Recovery uses the latest index checkpoint plus the latest log checkpoint.
+        bool started = _checkpointsTaken % FullIndexEvery == 0
+            ? _kv.TryInitiateFullCheckpoint(out _, CheckpointType.FoldOver)
+            : _kv.TryInitiateHybridLogCheckpoint(out _, CheckpointType.FoldOver);
+        if (!started) return;
+        _checkpointsTaken++;
         _checkpointCovers = covered;
         _commitsSinceCheckpoint = 0;
         _lastCheckpointTicks = Stopwatch.GetTimestamp();
