@@ -36,6 +36,7 @@ public sealed class FasterObjectStore : IObjectStore
 {
     private const int LockStripes = 4096;
     private const int FullIndexEvery = 8;
+    private const long FirstLogAddress = 64; // FASTER's first valid log address
     private static ReadOnlySpan<byte> MetaKey => "meta"u8; // 4 bytes: never a 16-byte storage key
     private static ReadOnlySpan<byte> WalAssociated => "kms/wal/v1"u8;
 
@@ -103,8 +104,15 @@ public sealed class FasterObjectStore : IObjectStore
             PageSize = options.PageBytes,
             CheckpointDir = Path.Combine(root, "checkpoints"),
             RemoveOutdatedCheckpoints = true,
-            TryRecoverLatest = true,
+            TryRecoverLatest = false, // recovered below, so that a failure is not silently swallowed
         });
+        bool kvRecovered = false;
+        string cprDir = Path.Combine(root, "checkpoints", "cpr-checkpoints");
+        if (Directory.Exists(cprDir) && Directory.EnumerateDirectories(cprDir).Any())
+        {
+            try { _kv.Recover(); kvRecovered = true; }
+            catch (FasterException) { /* no complete checkpoint yet: checked against the log below */ }
+        }
         _applySession = NewSession();
 
         _logDevice = Devices.CreateLogDevice(Path.Combine(root, "wal", "wal.log"), preallocateFile: false);
@@ -123,7 +131,7 @@ public sealed class FasterObjectStore : IObjectStore
             AutoRefreshSafeTailAddress = false,
         });
 
-        Recover();
+        Recover(kvRecovered);
         _lastCheckpointTicks = Stopwatch.GetTimestamp();
         _committer = new Thread(CommitLoop) { IsBackground = true, Name = "kms-store-commit" };
         _committer.Start();
@@ -149,11 +157,17 @@ public sealed class FasterObjectStore : IObjectStore
 
     // ---------------------------------------------------------------- recovery
 
-    private void Recover()
+    private void Recover(bool kvRecovered)
     {
         long covered = 0;
         if (TryReadRaw(_applySession, MetaKey, out var meta) && meta.Length == 8)
             covered = BinaryPrimitives.ReadInt64LittleEndian(meta);
+        // Starting without a checkpoint is only sound if the log still holds everything (never truncated);
+        // a checkpoint that covers more than the log holds means the log was lost.
+        if (!kvRecovered && _log.BeginAddress > FirstLogAddress)
+            throw new InvalidOperationException("The store's checkpoint cannot be recovered and the write-ahead log was truncated: the data directory is damaged.");
+        if (covered > _log.TailAddress)
+            throw new InvalidOperationException("The store's write-ahead log is shorter than its checkpoint: the data directory is damaged.");
         long from = Math.Max(covered, _log.BeginAddress);
         long end = _log.TailAddress;
         int replayed = 0;
