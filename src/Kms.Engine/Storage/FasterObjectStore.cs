@@ -95,43 +95,58 @@ public sealed class FasterObjectStore : IObjectStore
         for (int i = 0; i < _locks.Length; i++) _locks[i] = new object();
         _maxEntryBytes = (int)Math.Min(options.PageBytes / 2, int.MaxValue);
 
-        _kvDevice = Devices.CreateLogDevice(Path.Combine(root, "kv", "hlog.log"), preallocateFile: false);
-        _kv = new FasterKV<SpanByte, SpanByte>(new FasterKVSettings<SpanByte, SpanByte>
+        try
         {
-            IndexSize = Math.Max(options.IndexBuckets, 1024) * 64,
-            LogDevice = _kvDevice,
-            MemorySize = options.KvMemoryBytes,
-            PageSize = options.PageBytes,
-            CheckpointDir = Path.Combine(root, "checkpoints"),
-            RemoveOutdatedCheckpoints = true,
-            TryRecoverLatest = false, // recovered below, so that a failure is not silently swallowed
-        });
-        bool kvRecovered = false;
-        string cprDir = Path.Combine(root, "checkpoints", "cpr-checkpoints");
-        if (Directory.Exists(cprDir) && Directory.EnumerateDirectories(cprDir).Any())
-        {
-            try { _kv.Recover(); kvRecovered = true; }
-            catch (FasterException) { /* no complete checkpoint yet: checked against the log below */ }
+            _kvDevice = Devices.CreateLogDevice(Path.Combine(root, "kv", "hlog.log"), preallocateFile: false);
+            _kv = new FasterKV<SpanByte, SpanByte>(new FasterKVSettings<SpanByte, SpanByte>
+            {
+                IndexSize = Math.Max(options.IndexBuckets, 1024) * 64,
+                LogDevice = _kvDevice,
+                MemorySize = options.KvMemoryBytes,
+                PageSize = options.PageBytes,
+                CheckpointDir = Path.Combine(root, "checkpoints"),
+                RemoveOutdatedCheckpoints = true,
+                TryRecoverLatest = false, // recovered below, so that a failure is not silently swallowed
+            });
+            bool kvRecovered = false;
+            string cprDir = Path.Combine(root, "checkpoints", "cpr-checkpoints");
+            if (Directory.Exists(cprDir) && Directory.EnumerateDirectories(cprDir).Any())
+            {
+                try { _kv.Recover(); kvRecovered = true; }
+                catch (FasterException) { /* no complete checkpoint yet: checked against the log below */ }
+            }
+            _applySession = NewSession();
+
+            _logDevice = Devices.CreateLogDevice(Path.Combine(root, "wal", "wal.log"), preallocateFile: false);
+            _log = new FasterLog(new FasterLogSettings
+            {
+                LogDevice = _logDevice,
+                MemorySize = options.LogMemoryBytes,
+                PageSize = options.PageBytes,
+                SegmentSize = Math.Max(options.PageBytes * 4, 1L << 26),
+                LogCommitDir = Path.Combine(root, "wal"),
+                // Commit records go into the log itself (one device write per group commit instead of a data
+                // write plus a new commit file); the per-entry checksum is what FastCommitMode requires.
+                FastCommitMode = true,
+                LogChecksum = LogChecksumType.PerEntry,
+                TryRecoverLatest = true,
+                AutoRefreshSafeTailAddress = false,
+            });
+
+            Recover(kvRecovered);
         }
-        _applySession = NewSession();
-
-        _logDevice = Devices.CreateLogDevice(Path.Combine(root, "wal", "wal.log"), preallocateFile: false);
-        _log = new FasterLog(new FasterLogSettings
+        catch
         {
-            LogDevice = _logDevice,
-            MemorySize = options.LogMemoryBytes,
-            PageSize = options.PageBytes,
-            SegmentSize = Math.Max(options.PageBytes * 4, 1L << 26),
-            LogCommitDir = Path.Combine(root, "wal"),
-            // Commit records go into the log itself (one device write per group commit instead of a data
-            // write plus a new commit file); the per-entry checksum is what FastCommitMode requires.
-            FastCommitMode = true,
-            LogChecksum = LogChecksumType.PerEntry,
-            TryRecoverLatest = true,
-            AutoRefreshSafeTailAddress = false,
-        });
-
-        Recover(kvRecovered);
+            // A store that fails to open (wrong key, damaged data) leaves no open file behind.
+            _applySession?.Dispose();
+            _log?.Dispose();
+            _kv?.Dispose();
+            _logDevice?.Dispose();
+            _kvDevice?.Dispose();
+            _crypto.Dispose();
+            _wake.Dispose();
+            throw;
+        }
         _lastCheckpointTicks = Stopwatch.GetTimestamp();
         _committer = new Thread(CommitLoop) { IsBackground = true, Name = "kms-store-commit" };
         _committer.Start();

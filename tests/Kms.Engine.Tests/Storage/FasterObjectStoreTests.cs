@@ -263,4 +263,41 @@ public sealed class FasterObjectStoreTests
         Assert.Equal(pattern, r.Body.ToArray());
         Assert.Equal(300, reopened.FindByTerms([$"tag={marker}"]).Count);
     }
+
+    [Fact]
+    public void A_tampered_log_entry_fails_the_open()
+    {
+        using var dir = new TempStoreDir();
+        string copy = Path.Combine(dir.Root, "copy");
+        using (var store = FasterObjectStore.Open(dir.Options() with { CheckpointEveryCommits = 1_000_000 }))
+        {
+            for (int i = 0; i < 5; i++)
+                Assert.Equal(CommitStatus.Committed, store.Commit([W.Put($"a{i}", 0, new string('x', 100))]));
+            // The log is committed on disk: a copy taken now is what a crash would leave (no checkpoint yet).
+            CopyTree(dir.Data, copy);
+        }
+        // The untouched copy recovers from the log alone.
+        string clean = Path.Combine(dir.Root, "clean");
+        CopyTree(copy, clean);
+        using (var recovered = FasterObjectStore.Open(dir.Options() with { DataDirectory = clean }))
+            Assert.Equal(5, recovered.Count);
+
+        string wal = Directory.GetFiles(Path.Combine(copy, "wal"), "wal.log.*").Single();
+        byte[] bytes = File.ReadAllBytes(wal);
+        bytes[64 + 12 + 40] ^= 0x01; // inside the first entry's ciphertext
+        File.WriteAllBytes(wal, bytes);
+        var ex = Assert.Throws<InvalidOperationException>(() => FasterObjectStore.Open(dir.Options() with { DataDirectory = copy }).Dispose());
+        Assert.Contains("integrity", ex.Message);
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var f in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var t = Path.Combine(to, Path.GetRelativePath(from, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(t)!);
+            try { File.Copy(f, t); }
+            catch (FileNotFoundException) { /* a superseded commit record deleted while we copy */ }
+        }
+    }
 }
