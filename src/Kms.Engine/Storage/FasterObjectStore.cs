@@ -41,6 +41,7 @@ public sealed class FasterObjectStore : IObjectStore
     private static ReadOnlySpan<byte> WalAssociated => "kms/wal/v1"u8;
 
     private readonly FasterStoreOptions _options;
+    private readonly FileStream _dirLock;
     private readonly StoreCrypto _crypto;
     private readonly IDevice _kvDevice;
     private readonly FasterKV<SpanByte, SpanByte> _kv;
@@ -72,6 +73,16 @@ public sealed class FasterObjectStore : IObjectStore
     {
         _options = options;
         string root = options.DataDirectory;
+        try
+        {
+            // One process (and one instance) per data directory: FileShare.None is an exclusive flock on Unix,
+            // released by the OS if the process dies.
+            _dirLock = new FileStream(Path.Combine(root, "store.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException($"The data directory '{root}' is in use by another store instance.", e);
+        }
         if (options.ClearOnStart)
             foreach (var sub in new[] { "wal", "kv", "checkpoints", "keys" })
                 if (Directory.Exists(Path.Combine(root, sub))) Directory.Delete(Path.Combine(root, sub), recursive: true);
@@ -84,6 +95,11 @@ public sealed class FasterObjectStore : IObjectStore
         {
             StoreKeys.Open(options, sealKey, idKey);
             _crypto = new StoreCrypto(sealKey, idKey);
+        }
+        catch
+        {
+            _dirLock.Dispose();
+            throw;
         }
         finally
         {
@@ -138,6 +154,7 @@ public sealed class FasterObjectStore : IObjectStore
         catch
         {
             // A store that fails to open (wrong key, damaged data) leaves no open file behind.
+            _dirLock.Dispose();
             _applySession?.Dispose();
             _log?.Dispose();
             _kv?.Dispose();
@@ -639,6 +656,7 @@ public sealed class FasterObjectStore : IObjectStore
         _kvDevice.Dispose();
         _crypto.Dispose();
         _wake.Dispose();
+        _dirLock.Dispose();
     }
 
     private sealed class PendingCommit(int count)

@@ -170,6 +170,20 @@ public sealed class FasterObjectStoreTests
     }
 
     [Fact]
+    public void A_data_directory_opens_once_at_a_time()
+    {
+        using var dir = new TempStoreDir();
+        using (var store = dir.Open())
+        {
+            var ex = Assert.Throws<InvalidOperationException>(() => dir.Open());
+            Assert.Contains("in use", ex.Message);
+            Assert.True(store.IsHealthy());
+        }
+        using (var again = dir.Open())
+            Assert.True(again.IsHealthy());
+    }
+
+    [Fact]
     public void Wrong_master_key_is_refused_and_data_is_kept()
     {
         using var dir = new TempStoreDir();
@@ -294,6 +308,7 @@ public sealed class FasterObjectStoreTests
     {
         foreach (var f in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
         {
+            if (Path.GetFileName(f) == "store.lock") continue; // held by the live store
             var t = Path.Combine(to, Path.GetRelativePath(from, f));
             Directory.CreateDirectory(Path.GetDirectoryName(t)!);
             try { File.Copy(f, t); }
