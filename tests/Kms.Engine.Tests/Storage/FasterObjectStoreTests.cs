@@ -156,6 +156,29 @@ public sealed class FasterObjectStoreTests
     }
 
     [Fact]
+    public void Records_evicted_from_memory_are_read_from_disk()
+    {
+        using var dir = new TempStoreDir();
+        // 4 MB of in-memory hybrid log (TempStoreDir) and about 12 MB of records: most reads go to disk.
+        using var store = dir.Open();
+        var batch = new List<ObjectWrite>();
+        for (int i = 0; i < 3000; i++)
+        {
+            batch.Add(new ObjectWrite($"big{i}", 0, Enumerable.Repeat((byte)(i % 251), 4000).ToArray(), [$"n={i}"]));
+            if (batch.Count == 100) { Assert.Equal(CommitStatus.Committed, store.Commit(batch)); batch = []; }
+        }
+        for (int i = 0; i < 3000; i += 7)
+        {
+            Assert.True(store.TryRead($"big{i}", out var r));
+            Assert.Equal(4000, r.Body.Length);
+            Assert.True(r.Body.Span.IndexOfAnyExcept((byte)(i % 251)) < 0);
+        }
+        Assert.Equal(CommitStatus.Committed, store.Commit([new ObjectWrite("big0", 1, new byte[] { 1 }, [])]));
+        Assert.True(store.TryRead("big0", out var updated));
+        Assert.Equal(2, updated.Version);
+    }
+
+    [Fact]
     public void ClearOnStart_empties_the_store()
     {
         using var dir = new TempStoreDir();
