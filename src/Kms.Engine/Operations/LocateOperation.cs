@@ -56,7 +56,7 @@ internal sealed class LocateOperation : IKmipOperation
         var terms = SelectiveTerms(criteria, requiredTags);
         var user = ctx.Caller.User;
         var candidates = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var scope in (string[])["owner=" + user, "perm=" + user + ":" + Permission.Locate, "perm=" + AccessControl.Everyone + ":" + Permission.Locate])
+        foreach (var scope in (string[])[ObjectCodec.Term("owner=", user), ObjectCodec.Term("perm=", user + ":" + Permission.Locate), ObjectCodec.Term("perm=", AccessControl.Everyone + ":" + Permission.Locate)])
         {
             foreach (var id in ctx.Work.FindByTerms([.. terms, scope])) candidates.Add(id);
         }
@@ -94,7 +94,7 @@ internal sealed class LocateOperation : IKmipOperation
     private static List<string> SelectiveTerms(Dictionary<AttributeKey, List<TtlvElement>> criteria, List<string> tags)
     {
         var terms = new List<string>();
-        foreach (var t in tags) terms.Add("tag=" + t);
+        foreach (var t in tags) terms.Add(ObjectCodec.Term("tag=", t));
         foreach (var (key, values) in criteria)
         {
             foreach (var v in values)
@@ -102,17 +102,17 @@ internal sealed class LocateOperation : IKmipOperation
                 switch (key.Tag)
                 {
                     case Tag.ObjectType when v.Type == ItemType.Enumeration: terms.Add("type=" + (ObjectType)v.UInt32); break;
-                    case Tag.Name when v.Find(Tag.NameValue) is { Type: ItemType.TextString } n: terms.Add("name=" + n.Text); break;
+                    case Tag.Name when v.Find(Tag.NameValue) is { Type: ItemType.TextString } n: terms.Add(ObjectCodec.Term("name=", n.Text)); break;
                     case Tag.CryptographicAlgorithm when v.Type == ItemType.Enumeration: terms.Add("alg=" + v.UInt32.ToString(CultureInfo.InvariantCulture)); break;
                     case Tag.CryptographicLength when v.Type == ItemType.Integer: terms.Add("len=" + v.Int32.ToString(CultureInfo.InvariantCulture)); break;
-                    case Tag.ObjectGroup when v.Type == ItemType.TextString: terms.Add("group=" + v.Text); break;
+                    case Tag.ObjectGroup when v.Type == ItemType.TextString: terms.Add(ObjectCodec.Term("group=", v.Text)); break;
                     case Tag.Link when v.Find(Tag.LinkedObjectIdentifier) is { Type: ItemType.TextString } id:
-                        terms.Add(v.Find(Tag.LinkType) is { } lt ? "linkt=" + lt.UInt32.ToString(CultureInfo.InvariantCulture) + ":" + id.Text : "link=" + id.Text);
+                        terms.Add(v.Find(Tag.LinkType) is { } lt ? ObjectCodec.Term("linkt=" + lt.UInt32.ToString(CultureInfo.InvariantCulture) + ":", id.Text) : ObjectCodec.Term("link=", id.Text));
                         break;
                     case Tag.Attribute:
                         terms.Add(v.Find(Tag.AttributeValue) is { Type: ItemType.TextString } tv
-                            ? "vval=" + key.Vendor + ":" + key.Name + "=" + tv.Text
-                            : "vattr=" + key.Vendor + ":" + key.Name);
+                            ? ObjectCodec.Term("vval=", key.Vendor + ":" + key.Name + "=" + tv.Text)
+                            : ObjectCodec.Term("vattr=", key.Vendor + ":" + key.Name));
                         break;
                 }
             }
