@@ -14,7 +14,7 @@ namespace Kms.Engine.Model;
 /// </summary>
 /// <remarks>
 /// Index terms (all exact-match; values longer than <see cref="MaxTermValue"/> are hashed, see <see cref="Term"/>): <c>owner=U</c>, <c>type=SymmetricKey</c>, <c>state=Active</c>,
-/// <c>tag=T</c> (user and system tags), <c>name=N</c>, <c>alg=AES</c>, <c>len=256</c>, <c>link=ID</c>,
+/// <c>tag=T</c> (user and system tags), <c>name=N</c>, <c>namet=Type:N</c>, <c>online</c> (neither destroyed nor archived), <c>alg=AES</c>, <c>len=256</c>, <c>link=ID</c>,
 /// <c>linkt=Type:ID</c>, <c>group=G</c>, <c>vattr=vendor:name</c>, <c>vval=vendor:name=text</c>,
 /// <c>grant=U</c> (U holds any grant) and <c>perm=U:Permission</c>.
 /// </remarks>
@@ -81,6 +81,9 @@ internal static class ObjectCodec
     public static string Term(string prefix, string value)
         => value.Length <= MaxTermValue ? prefix + value : prefix + "#" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 
+    /// <summary>The term of objects in on-line storage (neither destroyed nor archived).</summary>
+    public const string OnlineTerm = "online";
+
     public static List<string> IndexTerms(ManagedObject obj)
     {
         var terms = new List<string>
@@ -90,13 +93,17 @@ internal static class ObjectCodec
             "state=" + obj.StoredState,
             "tag=" + obj.SystemTag,
         };
+        if (!obj.IsDestroyed && !obj.Archived) terms.Add(OnlineTerm);
         foreach (var t in obj.UserTags) terms.Add(Term("tag=", t));
         foreach (var a in obj.Attributes)
         {
             var v = a.Value;
             switch (a.Tag)
             {
-                case Tag.Name when v.Find(Tag.NameValue) is { } n: terms.Add(Term("name=", n.Text)); break;
+                case Tag.Name when v.Find(Tag.NameValue) is { } n:
+                    terms.Add(Term("name=", n.Text));
+                    if (v.Find(Tag.NameType) is { } nt) terms.Add(Term("namet=" + nt.UInt32.ToString(CultureInfo.InvariantCulture) + ":", n.Text));
+                    break;
                 case Tag.CryptographicAlgorithm: terms.Add("alg=" + v.UInt32.ToString(CultureInfo.InvariantCulture)); break;
                 case Tag.CryptographicLength: terms.Add("len=" + v.Int32.ToString(CultureInfo.InvariantCulture)); break;
                 case Tag.ObjectGroup: terms.Add(Term("group=", v.Text)); break;
