@@ -223,4 +223,22 @@ public sealed class EngineTransportTests
         Assert.Equal("admin", record.GetProperty("user").GetString());
         Directory.Delete(dir, recursive: true);
     }
+
+    [Fact]
+    public async Task EmailSanNamesTheUserWhenConfigured()
+    {
+        string dir = Directory.CreateTempSubdirectory("kms-audit-").FullName;
+        var o = ServerHarness.MutualTlsOptions();
+        o.Logging.AuditFile = Path.Combine(dir, "audit.jsonl");
+        o.Tls.ClientIdentity = "email";
+        await using (var h = await ServerHarness.StartAsync(o))
+        {
+            await using var carol = await h.ConnectAsync(Pki.Carol);
+            await carol.CreateAesKeyAsync();
+            Assert.True(await h.IsRefusedAsync(Pki.Alice), "no email SAN: no user");
+        }
+        var record = JsonDocument.Parse(File.ReadAllLines(o.Logging.AuditFile)[0]).RootElement;
+        Assert.Equal("carol@example.com", record.GetProperty("user").GetString());
+        Directory.Delete(dir, recursive: true);
+    }
 }
