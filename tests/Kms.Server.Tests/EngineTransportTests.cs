@@ -241,4 +241,22 @@ public sealed class EngineTransportTests
         Assert.Equal("carol@example.com", record.GetProperty("user").GetString());
         Directory.Delete(dir, recursive: true);
     }
+
+    [Fact]
+    public async Task PipelinedEngineRequestsAnsweredInOrderAndBadContentKeepsTheConnection()
+    {
+        await using var h = await ServerHarness.StartAsync(ServerHarness.MutualTlsOptions());
+        await using var alice = await h.ConnectAsync(Pki.Alice);
+        var ids = new List<string>();
+        for (int i = 0; i < 3; i++) ids.Add(await alice.CreateAesKeyAsync(128 + 64 * i));
+        var responses = await alice.SendPipelinedAsync(ids.Select(id => (ReadOnlyMemory<byte>)GetRequest(id).ToBytes()).ToList());
+        for (int i = 0; i < ids.Count; i++)
+            Assert.Equal(ids[i], Payload(TtlvElement.Decode(responses[i])).Find(Tag.UniqueIdentifier)!.Text);
+
+        // Well framed, but not a request: the engine answers Invalid Message and the stream stays in sync.
+        var bad = await alice.SendRawAsync(Messages.Padded(32));
+        var item = TtlvElement.Decode(bad).Find(Tag.BatchItem)!;
+        Assert.Equal((uint)ResultStatus.OperationFailed, item.Find(Tag.ResultStatus)!.UInt32);
+        Assert.Equal(ids[0], (await alice.GetAsync(ids[0])).Find(Tag.UniqueIdentifier)!.Text);
+    }
 }
