@@ -259,4 +259,17 @@ public sealed class EngineTransportTests
         Assert.Equal((uint)ResultStatus.OperationFailed, item.Find(Tag.ResultStatus)!.UInt32);
         Assert.Equal(ids[0], (await alice.GetAsync(ids[0])).Find(Tag.UniqueIdentifier)!.Text);
     }
+
+    [Fact]
+    public async Task PrivilegedUsersAloneMayCreate()
+    {
+        var o = ServerHarness.MutualTlsOptions(Pki.BundlePem);
+        o.PrivilegedUsers = ["bob"];
+        await using var h = await ServerHarness.StartAsync(o);
+        await using var alice = await h.ConnectAsync(Pki.Alice);
+        await using var bob = await h.ConnectAsync(Pki.Bob);
+        Assert.False(string.IsNullOrEmpty(await bob.CreateAesKeyAsync()));
+        var e = await Assert.ThrowsAsync<KmipException>(() => alice.CreateAesKeyAsync());
+        Assert.Equal(ResultReason.PermissionDenied, e.Reason);
+    }
 }
