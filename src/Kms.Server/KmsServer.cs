@@ -2,7 +2,6 @@ using System.Net;
 using System.Reflection;
 using System.Security.Authentication;
 using Kms.Engine;
-using Kms.Engine.Storage;
 using Kms.Server.Audit;
 using Kms.Server.Auth;
 using Kms.Server.Configuration;
@@ -149,14 +148,7 @@ public sealed class KmsServer : IAsyncDisposable
                 PrivilegedUsers = options.PrivilegedUsers.Count == 0 ? null : options.PrivilegedUsers,
                 Limits = options.Limits.Ttlv,
                 Audit = audit,
-                StoreFactory = o => FasterObjectStore.Open(new FasterStoreOptions
-                {
-                    DataDirectory = o.DataDirectory!,
-                    ClearOnStart = o.ClearOnStart,
-                    MasterKeyFile = o.MasterKeyFile,
-                    MasterKeyEnvironmentVariable = o.MasterKeyEnvironmentVariable,
-                    Warn = storeWarnings.Add,
-                }),
+                Warn = storeWarnings.Add,     // the engine's default store: FASTER in DataDirectory
             });
         }
         catch (InvalidOperationException e)

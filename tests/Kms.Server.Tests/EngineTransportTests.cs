@@ -272,4 +272,26 @@ public sealed class EngineTransportTests
         var e = await Assert.ThrowsAsync<KmipException>(() => alice.CreateAesKeyAsync());
         Assert.Equal(ResultReason.PermissionDenied, e.Reason);
     }
+
+    [Fact]
+    public async Task ObjectsSurviveAGracefulRestart()
+    {
+        var o = ServerHarness.MutualTlsOptions();
+        string id;
+        var first = KmsServer.Create(o, b => { });
+        await first.StartAsync();
+        await using (var alice = await KmipClient.ConnectAsync("127.0.0.1", first.SocketEndPoint!.Port, new KmipClientOptions
+        {
+            ClientCertificate = Pki.Alice, TrustedCertificates = [Pki.Ca1], TargetHost = "localhost",
+        }))
+        {
+            id = await alice.CreateAesKeyAsync();
+        }
+        await first.DisposeAsync();      // drains, then disposes the engine, which flushes the store
+
+        await using var h = await ServerHarness.StartAsync(o);   // same data directory
+        await using var again = await h.ConnectAsync(Pki.Alice);
+        Assert.Equal(id, (await again.GetAsync(id)).Find(Tag.UniqueIdentifier)!.Text);
+        Assert.True(File.Exists(Path.Combine(o.Db.DataDirectory, "master.key")));
+    }
 }
