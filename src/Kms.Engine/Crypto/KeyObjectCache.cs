@@ -10,7 +10,8 @@ internal delegate T KeyObjectFactory<out T>(ReadOnlySpan<byte> encoded);
 /// object type. Importing a key through OpenSSL costs several times a signature, so repeated Sign/Verify/
 /// Decrypt calls with the same key reuse the object. Keys are matched by exact bytes, compared in constant
 /// time; a replaced entry's bytes are zeroed and its object disposed. Objects handed out must not be
-/// disposed by the caller. Tradeoff: one imported copy of the most recent key per type stays per thread.
+/// disposed by the caller, and must be used before the next <c>Get</c> of the same type on the same thread
+/// (which may dispose it). Tradeoff: one imported copy of the most recent key per type stays per thread.
 /// </summary>
 internal static class KeyObjectCache<T> where T : class
 {
