@@ -1,0 +1,212 @@
+using System.Text;
+using Kms.Ttlv;
+using Kms.Ttlv.Tree;
+using Kms.Ttlv.Xml;
+
+namespace Kms.Conformance.Tests;
+
+/// <summary>
+/// The values a case's placeholders are bound to so far (per file): Unique Identifiers and other server-generated
+/// values from responses, reused in later requests.
+/// </summary>
+public sealed class Bindings
+{
+    private Dictionary<string, TtlvElement> _values = new(StringComparer.Ordinal);
+
+    public bool TryGet(string name, out TtlvElement value) => _values.TryGetValue(name, out value!);
+
+    public void Set(string name, TtlvElement value) => _values[name] = value;
+
+    public Dictionary<string, TtlvElement> Snapshot() => new(_values, StringComparer.Ordinal);
+
+    public void Restore(Dictionary<string, TtlvElement> snapshot) => _values = snapshot;
+}
+
+/// <summary>
+/// Compares an actual ResponseMessage with the expected one of an OASIS test case, allowing only the variations of
+/// KMIP Profiles 2.1 §4.1 (and nothing else):
+/// <list type="number">
+/// <item>Placeholders in the expected response. <c>$UNIQUE_IDENTIFIER_n</c>, <c>$SHORT_UNIQUE_IDENTIFIER_n</c> and other
+///   numbered values (<c>$KEY_MATERIAL_n</c>, <c>$DATA_n</c>, …) are bound to the actual value at their first appearance
+///   and must be equal at every later one. Unnumbered ones (<c>$IV_COUNTER_NONCE</c>, <c>$CORRELATION_VALUE</c>,
+///   <c>$SIGNATURE_DATA</c>, <c>$MAC_DATA</c>, <c>$AUTHENTICATED_ENCRYPTION_TAG</c>) accept any value of the right type
+///   and are re-bound to the latest one. <c>$NOW…</c> accepts any Date-Time. The tag and item type must still match.</item>
+/// <item>Response Header: Time Stamp must be present with any value; Client and Server Correlation Values may be present
+///   or absent with any value. Everything else in the header (Protocol Version, Batch Count, …) must match.</item>
+/// <item>Batch Item: Result Message may be present or absent with any text. Operation, Unique Batch Item ID, Result Status,
+///   Result Reason, Asynchronous Correlation Value and the payload must match.</item>
+/// <item>Attribute collections — <c>Attributes</c>, <c>Common/Private Key/Public Key Attributes</c>, the 1.x
+///   <c>Template-Attribute</c> structures, and the payloads of Get Attributes and Get Attribute List responses — are
+///   compared as sets: every expected item must match a distinct actual item, in any order, and the actual collection
+///   may hold extra items (attributes the server adds).</item>
+/// <item>Query responses list the server's own capabilities: the expected items must all be present (any order); extra
+///   operations, object types or capabilities, and any Vendor Identification / Server Information text, are accepted.</item>
+/// <item>Everything else is compared exactly and in order: tags, item types, enumerations, integers, dates, texts,
+///   byte strings (so a Decrypt of a known key and IV must give the exact plaintext), and the number of items.</item>
+/// </list>
+/// <see cref="Compare"/> returns null when the responses match, else the first difference as
+/// "path: what was expected, what came", and binds placeholders in <see cref="Bindings"/> as it goes.
+/// </summary>
+public sealed class ConformanceComparer(Placeholders placeholders, Bindings bindings)
+{
+    private static readonly HashSet<Tag> s_attributeSets =
+    [
+        Tag.Attributes, Tag.CommonAttributes, Tag.PrivateKeyAttributes, Tag.PublicKeyAttributes,
+        Tag.TemplateAttribute, Tag.CommonTemplateAttribute, Tag.PrivateKeyTemplateAttribute, Tag.PublicKeyTemplateAttribute,
+    ];
+
+    private static readonly HashSet<Operation> s_setPayloads = [Operation.GetAttributes, Operation.GetAttributeList, Operation.Query];
+
+    /// <summary>Compares two ResponseMessages; null when they match under the rules above, else the first difference.</summary>
+    public string? Compare(TtlvElement expected, TtlvElement actual)
+    {
+        if (Head(expected, actual, "") is { } d) return d;
+        int ei = 0, ai = 0, item = 0;
+        var e = expected.Children;
+        var a = actual.Children;
+        for (; ei < e.Count; ei++)
+        {
+            string path = e[ei].Tag == Tag.BatchItem ? $"BatchItem[{item++}]" : Name(e[ei].Tag);
+            if (ai >= a.Count) return $"{path}: missing (expected {Show(e[ei])})";
+            if (e[ei].Tag != a[ai].Tag) return $"{path}: expected {Show(e[ei])}, got {Show(a[ai])}";
+            var diff = e[ei].Tag switch
+            {
+                Tag.ResponseHeader => Header(e[ei], a[ai], path),
+                Tag.BatchItem => BatchItem(e[ei], a[ai], path),
+                _ => Node(e[ei], a[ai], path),
+            };
+            if (diff is not null) return diff;
+            ai++;
+        }
+        return ai < a.Count ? $"{Name(actual.Tag)}: unexpected {Show(a[ai])}" : null;
+    }
+
+    private string? Header(TtlvElement expected, TtlvElement actual, string path)
+    {
+        if (expected.Find(Tag.TimeStamp) is not null && actual.Find(Tag.TimeStamp) is null) return $"{path}/TimeStamp: missing";
+        return Ordered(Without(expected, Tag.TimeStamp, Tag.ClientCorrelationValue, Tag.ServerCorrelationValue),
+                       Without(actual, Tag.TimeStamp, Tag.ClientCorrelationValue, Tag.ServerCorrelationValue), path);
+    }
+
+    private string? BatchItem(TtlvElement expected, TtlvElement actual, string path)
+    {
+        var e = Without(expected, Tag.ResultMessage);
+        var a = Without(actual, Tag.ResultMessage);
+        var operation = expected.Find(Tag.Operation) is { } op ? (Operation)op.UInt32 : (Operation)0;
+        if (!s_setPayloads.Contains(operation)) return Ordered(e, a, path);
+        var ep = expected.Find(Tag.ResponsePayload);
+        var ap = actual.Find(Tag.ResponsePayload);
+        if (ep is null || ap is null) return Ordered(e, a, path);
+        if (Ordered(Without(expected, Tag.ResultMessage, Tag.ResponsePayload), Without(actual, Tag.ResultMessage, Tag.ResponsePayload), path) is { } d) return d;
+        return Unordered(ep, ap, path + "/ResponsePayload", operation == Operation.Query);
+    }
+
+    private string? Node(TtlvElement expected, TtlvElement actual, string path)
+    {
+        if (Head(expected, actual, path) is { } d) return d;
+        if (placeholders.NameOf(expected) is { } name) return Placeholder(name, actual, path);
+        if (expected.Type == ItemType.Structure)
+            return s_attributeSets.Contains(expected.Tag) ? Unordered(expected, actual, path, vendorTexts: false) : Ordered(expected.Children, actual.Children, path);
+        bool equal = expected.Type switch
+        {
+            ItemType.TextString => expected.Text == actual.Text,
+            ItemType.ByteString or ItemType.BigInteger => expected.Bytes.AsSpan().SequenceEqual(actual.Bytes),
+            _ => expected.Number == actual.Number,
+        };
+        return equal ? null : $"{path}: expected {Show(expected)}, got {Show(actual)}";
+    }
+
+    private string? Placeholder(string name, TtlvElement actual, string path)
+    {
+        if (Placeholders.IsTime(name)) return null;
+        if (Placeholders.IsNumbered(name) && bindings.TryGet(name, out var bound))
+        {
+            bool same = bound.Type == actual.Type && bound.Text == actual.Text && bound.Bytes.AsSpan().SequenceEqual(actual.Bytes);
+            return same ? null : $"{path}: expected {name} = {Show(bound)} (bound earlier), got {Show(actual)}";
+        }
+        bindings.Set(name, actual);
+        return null;
+    }
+
+    private string? Ordered(List<TtlvElement> expected, List<TtlvElement> actual, string path)
+    {
+        int n = Math.Min(expected.Count, actual.Count);
+        for (int i = 0; i < n; i++)
+        {
+            string child = path.Length == 0 ? Name(expected[i].Tag) : path + "/" + Name(expected[i].Tag);
+            if (expected[i].Tag != actual[i].Tag)
+            {
+                bool later = actual.Skip(i).Any(x => x.Tag == expected[i].Tag);
+                return later ? $"{path}: unexpected {Show(actual[i])} before {Name(expected[i].Tag)}" : $"{child}: missing (expected {Show(expected[i])}, got {Show(actual[i])})";
+            }
+            if (Node(expected[i], actual[i], child) is { } d) return d;
+        }
+        if (expected.Count > n) return $"{path}/{Name(expected[n].Tag)}: missing (expected {Show(expected[n])})";
+        if (actual.Count > n) return $"{path}: unexpected {Show(actual[n])}";
+        return null;
+    }
+
+    /// <summary>Every expected child matches a distinct actual child, in any order; extra actual children are allowed.</summary>
+    private string? Unordered(TtlvElement expected, TtlvElement actual, string path, bool vendorTexts)
+    {
+        var used = new bool[actual.Children.Count];
+        foreach (var e in expected.Children)
+        {
+            string child = path + "/" + Name(e.Tag);
+            if (vendorTexts && e.Tag is Tag.VendorIdentification or Tag.ServerInformation) continue;
+            string? firstDiff = null;
+            bool matched = false;
+            for (int i = 0; i < actual.Children.Count && !matched; i++)
+            {
+                var a = actual.Children[i];
+                if (used[i] || a.Tag != e.Tag) continue;
+                var snapshot = bindings.Snapshot();
+                var d = Node(e, a, child);
+                if (d is null)
+                {
+                    used[i] = true;
+                    matched = true;
+                }
+                else
+                {
+                    bindings.Restore(snapshot);
+                    if (firstDiff is null || SameAttributeName(e, a)) firstDiff = d;
+                }
+            }
+            if (!matched) return firstDiff is null ? $"{child}: missing (expected {Show(e)})" : $"{child}: no matching item; closest: {firstDiff}";
+        }
+        return null;
+    }
+
+    /// <summary>1.x Attribute structures: the candidate with the same Attribute Name gives the most useful difference.</summary>
+    private static bool SameAttributeName(TtlvElement e, TtlvElement a) =>
+        e.Tag == Tag.Attribute && e.Find(Tag.AttributeName)?.Text is { } n && a.Find(Tag.AttributeName)?.Text == n;
+
+    private static string? Head(TtlvElement expected, TtlvElement actual, string path)
+    {
+        if (expected.Tag != actual.Tag) return $"{path}: expected {Name(expected.Tag)}, got {Name(actual.Tag)}";
+        if (expected.Type != actual.Type) return $"{path}: expected type {expected.Type}, got {actual.Type}";
+        return null;
+    }
+
+    private static List<TtlvElement> Without(TtlvElement e, params Tag[] tags) => e.Children.Where(c => Array.IndexOf(tags, c.Tag) < 0).ToList();
+
+    private static string Name(Tag tag) => KmipNames.TagName(tag);
+
+    /// <summary>A short XML rendering of an element (enumerations by name), cut to 160 characters.</summary>
+    public static string Show(TtlvElement e)
+    {
+        string text;
+        try
+        {
+            text = KmipXml.Serialize(e, indent: false);
+        }
+        catch (ArgumentException)
+        {
+            text = $"<{Name(e.Tag)} type=\"{e.Type}\"/>";
+        }
+        var sb = new StringBuilder(text.Length);
+        foreach (char c in text) sb.Append(c is '\r' or '\n' ? ' ' : c);
+        return sb.Length > 160 ? sb.ToString(0, 157) + "..." : sb.ToString();
+    }
+}
