@@ -1,7 +1,3 @@
-using System.Buffers;
-using Kms.Ttlv;
-using Kms.Ttlv.Framing;
-using Kms.Ttlv.Tree;
 using SharpFuzz;
 
 namespace Kms.Fuzz;
@@ -9,22 +5,16 @@ namespace Kms.Fuzz;
 /// <summary>
 /// SharpFuzz harnesses, one per decoder, selected by the first argument. Under AFL++ each run reads one
 /// input from stdin (<see cref="Fuzzer.OutOfProcess"/>); any exception that escapes a target is a crash.
-/// Targets are plain <c>Action&lt;byte[]&gt;</c> so that a crash file replays through the same code in a test.
+/// The targets live in FuzzTargets.cs, which the test project links, so a crash file replays through the same
+/// code in tests/Kms.Ttlv.Tests/FuzzRegressionTests.cs.
 /// </summary>
 public static class Program
 {
-    /// <summary>The fuzz targets by name. A new decoder is one more line here.</summary>
-    public static readonly IReadOnlyDictionary<string, Action<byte[]>> Targets = new Dictionary<string, Action<byte[]>>
-    {
-        ["binary"] = FuzzTargets.Binary,
-        ["framer"] = FuzzTargets.Framer,
-    };
-
     public static int Main(string[] args)
     {
-        if (args.Length < 1 || !Targets.TryGetValue(args[0], out var target))
+        if (args.Length < 1 || !FuzzTargets.All.TryGetValue(args[0], out var target))
         {
-            Console.Error.WriteLine($"usage: Kms.Fuzz <{string.Join('|', Targets.Keys)}> [--replay FILE...]");
+            Console.Error.WriteLine($"usage: Kms.Fuzz <{string.Join('|', FuzzTargets.All.Keys)}> [--replay FILE...]");
             return 2;
         }
         if (args.Length > 1 && args[1] == "--replay")
@@ -43,92 +33,3 @@ public static class Program
     }
 }
 
-/// <summary>The bodies of the fuzz targets. They must never throw on any input.</summary>
-public static class FuzzTargets
-{
-    /// <summary>The tree decoder, re-encoding of what it accepts, and a raw reader walk that reads every value.</summary>
-    public static void Binary(byte[] input)
-    {
-        if (TtlvElement.TryDecode(input, out var tree, out var error, out int offset))
-        {
-            // Whatever the reader accepts, the writer re-encodes byte for byte (issue 2, item 5).
-            var again = tree.ToBytes();
-            if (!again.AsSpan().SequenceEqual(input)) throw new InvalidOperationException("accepted input does not re-encode identically");
-        }
-        else if (error == TtlvError.None || offset < 0 || offset > input.Length)
-        {
-            throw new InvalidOperationException($"refused without a proper error: {error} at {offset}");
-        }
-        Walk(input);
-    }
-
-    /// <summary>The framer over the input cut into segments, then a decode of each framed message.</summary>
-    public static void Framer(byte[] input)
-    {
-        if (input.Length == 0) return;
-        // The first byte chooses the segment size, so the fuzzer explores splits as well as contents.
-        int segment = 1 + input[0] % 16;
-        var data = input.AsMemory(1);
-        var sequence = Segments.Split(data, segment);
-        var limits = new TtlvLimits { MaxMessageSize = 4096 };
-        long consumed = 0;
-        while (TtlvFramer.TryReadMessage(ref sequence, limits, out var message, out var framingError))
-        {
-            if (framingError != FramingError.None) throw new InvalidOperationException("success with an error");
-            if (message.Length < TtlvFramer.HeaderSize || message.Length > limits.MaxMessageSize) throw new InvalidOperationException("message size out of bounds");
-            consumed += message.Length;
-            var bytes = message.ToArray();
-            if (!bytes.AsSpan().SequenceEqual(data.Span.Slice((int)(consumed - bytes.Length), bytes.Length))) throw new InvalidOperationException("framed bytes differ from the input");
-            Binary(bytes);
-        }
-        if (consumed + sequence.Length != data.Length) throw new InvalidOperationException("framer lost bytes");
-    }
-
-    private static void Walk(ReadOnlySpan<byte> input)
-    {
-        var reader = new TtlvReader(input);
-        Span<byte> sink = stackalloc byte[8];
-        long sum = 0;
-        while (reader.Read())
-        {
-            if (reader.Token != TtlvToken.Value) continue;
-            switch (reader.Type)
-            {
-                case ItemType.Integer: sum += reader.GetInt32(); break;
-                case ItemType.Enumeration or ItemType.Interval: sum += reader.GetUInt32(); break;
-                case ItemType.Boolean: sum += reader.GetBoolean() ? 1 : 0; break;
-                case ItemType.LongInteger or ItemType.DateTime or ItemType.DateTimeExtended: sum += reader.GetInt64(); break;
-                case ItemType.TextString: sum += reader.ValueTextEquals("x"u8) ? 1 : 0; break;
-                default: reader.ValueSpan.Slice(0, Math.Min(8, reader.ValueLength)).CopyTo(sink); break;
-            }
-        }
-        if (reader.Error == TtlvError.None && !reader.IsComplete && input.Length > 0 && reader.Position != input.Length)
-            throw new InvalidOperationException("reader stopped without an error before the end");
-        GC.KeepAlive(sum);
-    }
-}
-
-/// <summary>Builds a multi-segment <see cref="ReadOnlySequence{T}"/> from one buffer.</summary>
-public sealed class Segments : ReadOnlySequenceSegment<byte>
-{
-    private Segments(ReadOnlyMemory<byte> memory, long runningIndex)
-    {
-        Memory = memory;
-        RunningIndex = runningIndex;
-    }
-
-    /// <summary>Cuts <paramref name="data"/> into segments of <paramref name="size"/> bytes (the last may be shorter).</summary>
-    public static ReadOnlySequence<byte> Split(ReadOnlyMemory<byte> data, int size)
-    {
-        if (data.Length <= size) return new ReadOnlySequence<byte>(data);
-        var first = new Segments(data.Slice(0, size), 0);
-        var last = first;
-        for (int at = size; at < data.Length; at += size)
-        {
-            var next = new Segments(data.Slice(at, Math.Min(size, data.Length - at)), at);
-            last.Next = next;
-            last = next;
-        }
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-}

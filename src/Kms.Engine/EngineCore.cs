@@ -23,7 +23,7 @@ internal sealed class EngineCore
             new GetOperation(), new GetAttributesOperation(), new GetAttributeListOperation(),
             new AddAttributeOperation(), new SetAttributeOperation(), new ModifyAttributeOperation(), new DeleteAttributeOperation(),
             new LocateOperation(), new ActivateOperation(), new RevokeOperation(), new DestroyOperation(),
-            new CheckOperation(), new ArchiveOperation(), new RecoverOperation(),
+            new CheckOperation(), new ArchiveOperation(), new RecoverOperation(), new InteropOperation(), new LogOperation(),
         ];
         Operations = ops.ToFrozenDictionary(o => o.Operation);
     }

@@ -6,7 +6,10 @@ namespace Kms.Engine;
 /// <summary>Configuration of a <see cref="KmsEngine"/>.</summary>
 public sealed class EngineOptions
 {
-    /// <summary>Folder of the durable store (used by the durable store factory).</summary>
+    /// <summary>
+    /// Folder of the durable, encrypted FASTER store. Null (and no <see cref="StoreFactory"/>) = the
+    /// ephemeral in-memory store: nothing survives the process (tools, demos).
+    /// </summary>
     public string? DataDirectory { get; init; }
 
     /// <summary>Erase the database when the engine opens.</summary>
@@ -31,10 +34,14 @@ public sealed class EngineOptions
     public IAuditSink? Audit { get; init; }
 
     /// <summary>
-    /// Creates the object store the engine owns (and disposes). Null = the ephemeral
-    /// <see cref="MemoryObjectStore"/> until the durable store is wired in as the default.
+    /// Creates the object store the engine owns (and disposes), overriding the default: a
+    /// <see cref="FasterObjectStore"/> in <see cref="DataDirectory"/>, or a <see cref="MemoryObjectStore"/>
+    /// when no data directory is set.
     /// </summary>
     public Func<EngineOptions, IObjectStore>? StoreFactory { get; init; }
+
+    /// <summary>Receives warnings of the store (e.g. "master key generated"); never key material.</summary>
+    public Action<string>? Warn { get; init; }
 
     /// <summary>The clock for lifecycle dates and time stamps.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;

@@ -16,14 +16,28 @@ public sealed class KmsEngine : IDisposable
 
     private KmsEngine(EngineCore core) => _core = core;
 
-    /// <summary>Opens the store described by <paramref name="options"/> and returns a ready engine.</summary>
+    /// <summary>
+    /// Opens the store described by <paramref name="options"/> (FASTER in <see cref="EngineOptions.DataDirectory"/>,
+    /// or in memory when none is set) and returns a ready engine.
+    /// </summary>
     public static KmsEngine Open(EngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Limits.Validate();
-        var store = options.StoreFactory?.Invoke(options) ?? new MemoryObjectStore();
+        var store = options.StoreFactory?.Invoke(options) ?? DefaultStore(options);
         return new KmsEngine(new EngineCore(options, store));
     }
+
+    private static IObjectStore DefaultStore(EngineOptions options) => options.DataDirectory is null
+        ? new MemoryObjectStore()
+        : FasterObjectStore.Open(new FasterStoreOptions
+        {
+            DataDirectory = options.DataDirectory,
+            ClearOnStart = options.ClearOnStart,
+            MasterKeyFile = options.MasterKeyFile,
+            MasterKeyEnvironmentVariable = options.MasterKeyEnvironmentVariable,
+            Warn = options.Warn,
+        });
 
     /// <summary>Grants, revocations and listings of access rights (docs/access-rights.md).</summary>
     public AccessControl Access => _core.Access;

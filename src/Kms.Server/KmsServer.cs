@@ -2,6 +2,7 @@ using System.Net;
 using System.Reflection;
 using System.Security.Authentication;
 using Kms.Engine;
+using Kms.Engine.Storage;
 using Kms.Server.Audit;
 using Kms.Server.Auth;
 using Kms.Server.Configuration;
@@ -44,6 +45,9 @@ public sealed class KmsServer : IAsyncDisposable
     /// <summary>The server version reported by GET /version.</summary>
     public static string Version { get; } = typeof(KmsServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
+    /// <summary>Environment variable that may hold the store's master key (hex or base64), when no key file is set.</summary>
+    public const string MasterKeyVariable = "KMS_MASTER_KEY";
+
     /// <summary>True when HTTP is served over TLS.</summary>
     public bool HttpsEnabled { get; }
 
@@ -68,11 +72,9 @@ public sealed class KmsServer : IAsyncDisposable
 
         string? socketOffReason = null;
         bool socketOn = false;
-        IKmipProcessor? socketProcessor = options.SocketServer.Echo ? new EchoProcessor() : null;
         if (options.SocketServer.Start == false) socketOffReason = "socket_server.start = false";
         else if (tls is null) socketOffReason = "TLS is not configured (tls.tls_p12_file or tls.tls_cert_file)";
         else if (tls.ClientRoots is null) socketOffReason = "no client CA bundle (tls.clients_ca_cert_file): the socket requires client certificates";
-        else if (socketProcessor is null) socketOffReason = "the engine is not merged yet; only --socket-echo serves the socket";
         else socketOn = true;
         if (options.SocketServer.Start == true && !socketOn)
             throw new ConfigException("socket_server.start = true, but the KMIP socket cannot start: " + socketOffReason);
@@ -85,20 +87,11 @@ public sealed class KmsServer : IAsyncDisposable
         else configureLogging(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
-        IAuditSink? audit = null;
-        if (options.Logging.AuditFile is { } auditFile)
-        {
-            var sink = new JsonLinesAuditSink(auditFile);
-            owned.Add(sink);
-            audit = sink;
-        }
-
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(identities);
-        if (socketProcessor is not null) builder.Services.AddSingleton(socketProcessor);
-        builder.Services.AddSingleton<JwtAuthenticator>();
+        JwtAuthenticator.Validate(options.IdpAuth);
+        builder.Services.AddSingleton(sp => new JwtAuthenticator(options.IdpAuth, sp.GetRequiredService<ILogger<JwtAuthenticator>>()));
         builder.Services.AddSingleton<HttpAuthentication>();
-        if (audit is not null) builder.Services.AddSingleton(audit);
 
         bool authConfigured = identities.AuthenticationConfigured;
         IPAddress httpAddress = ParseAddress(options.Http.Hostname, "http.hostname");
@@ -133,11 +126,54 @@ public sealed class KmsServer : IAsyncDisposable
             }
         });
 
+        // The audit file and the engine open last, so that a configuration error above leaves nothing open.
+        IAuditSink? audit = null;
+        if (options.Logging.AuditFile is { } auditFile)
+        {
+            var sink = new JsonLinesAuditSink(auditFile);
+            owned.Add(sink);
+            audit = sink;
+        }
+        var storeWarnings = new List<string>();
+        KmsEngine engine;
+        try
+        {
+            engine = KmsEngine.Open(new EngineOptions
+            {
+                DataDirectory = Path.GetFullPath(options.Db.DataDirectory),
+                ClearOnStart = options.Db.ClearDatabase,
+                MasterKeyFile = options.Db.MasterKeyFile,
+                MasterKeyEnvironmentVariable = Environment.GetEnvironmentVariable(MasterKeyVariable) is null ? null : MasterKeyVariable,
+                PrivilegedUsers = options.PrivilegedUsers.Count == 0 ? null : options.PrivilegedUsers,
+                Limits = options.Limits.Ttlv,
+                Audit = audit,
+                StoreFactory = o => FasterObjectStore.Open(new FasterStoreOptions
+                {
+                    DataDirectory = o.DataDirectory!,
+                    ClearOnStart = o.ClearOnStart,
+                    MasterKeyFile = o.MasterKeyFile,
+                    MasterKeyEnvironmentVariable = o.MasterKeyEnvironmentVariable,
+                    Warn = storeWarnings.Add,
+                }),
+            });
+        }
+        catch (InvalidOperationException e)
+        {
+            foreach (var d in owned) d.Dispose();
+            throw new ConfigException("cannot open the store in " + options.Db.DataDirectory + ": " + e.Message);
+        }
+        owned.Add(engine);      // disposed before the audit file: the store is flushed first
+        var engineProcessor = new EngineProcessor(engine);
+        builder.Services.AddSingleton(engineProcessor);
+        builder.Services.AddSingleton<IKmipProcessor>(options.SocketServer.Echo ? new EchoProcessor() : engineProcessor);
+        builder.Services.AddSingleton(sp => new KmipHttpAdapter(engineProcessor, sp.GetRequiredService<HttpAuthentication>(), options));
+
         var app = builder.Build();
         KmsEndpoints.Map(app);
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kms.Server");
         if (!socketOn) Log.SocketOff(logger, socketOffReason!);
+        foreach (string warning in storeWarnings) Log.StoreWarning(logger, warning);
         if (forcedLoopback || !authConfigured) Log.NoAuthentication(logger, options.DefaultUsername);
         app.Lifetime.ApplicationStopping.Register(() => Log.ShuttingDown(logger));
         app.Lifetime.ApplicationStarted.Register(() =>

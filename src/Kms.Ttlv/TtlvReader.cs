@@ -102,10 +102,12 @@ public ref struct TtlvReader
         int limit = _depth > 0 ? _ends[_depth - 1] : _buffer.Length;
         if (limit - start < 8) return Fail(_depth > 0 ? TtlvError.LengthOverflow : TtlvError.Truncated, start);
 
-        uint tag = BinaryPrimitives.ReadUInt32BigEndian(_buffer.Slice(start)) >> 8;
+        // One 8-byte read for the whole header: Tag(3) Type(1) Length(4), big-endian.
+        ulong header = BinaryPrimitives.ReadUInt64BigEndian(_buffer.Slice(start, 8));
+        uint tag = (uint)(header >> 40);
         if (!IsValidTag(tag)) return Fail(TtlvError.InvalidTag, start);
-        var type = (ItemType)_buffer[start + 3];
-        uint length = BinaryPrimitives.ReadUInt32BigEndian(_buffer.Slice(start + 4));
+        var type = (ItemType)(byte)(header >> 32);
+        uint length = (uint)header;
         int valueStart = start + 8;
         long available = limit - valueStart;
 
@@ -141,10 +143,15 @@ public ref struct TtlvReader
         long padded = ((long)length + 7) & ~7L;
         if (padded > available) return Fail(_depth > 0 ? TtlvError.LengthOverflow : TtlvError.Truncated, start);
         int len = (int)length;
-        var value = _buffer.Slice(valueStart, len);
-        if (_buffer.Slice(valueStart + len, (int)padded - len).IndexOfAnyExcept((byte)0) >= 0) return Fail(TtlvError.InvalidPadding, start);
-        if (type == ItemType.Boolean && BinaryPrimitives.ReadUInt64BigEndian(value) > 1) return Fail(TtlvError.InvalidBoolean, start);
-        if (type == ItemType.TextString && !Utf8.IsValid(value)) return Fail(TtlvError.InvalidUtf8, start);
+        int pad = (int)padded - len;
+        if (pad != 0)
+        {
+            // The padding is the low-order end of the value's last 8-byte word (1 to 7 bytes).
+            ulong last = BinaryPrimitives.ReadUInt64BigEndian(_buffer.Slice(valueStart + (int)padded - 8, 8));
+            if ((last & ((1UL << (pad * 8)) - 1)) != 0) return Fail(TtlvError.InvalidPadding, start);
+        }
+        if (type == ItemType.Boolean && BinaryPrimitives.ReadUInt64BigEndian(_buffer.Slice(valueStart, 8)) > 1) return Fail(TtlvError.InvalidBoolean, start);
+        if (type == ItemType.TextString && !Utf8.IsValid(_buffer.Slice(valueStart, len))) return Fail(TtlvError.InvalidUtf8, start);
 
         _position = valueStart + (int)padded;
         _valueStart = valueStart;

@@ -229,4 +229,38 @@ public sealed class CoreOperationTests : IDisposable
         _t.Fails(ResultReason.ObjectDestroyed, Operation.Destroy, Req.Payload(Req.Id(id)));
         _t.Fails(ResultReason.ObjectNotFound, Operation.Destroy, Req.Payload(Req.Id("missing")));
     }
+
+    [Fact]
+    public void Sensitive_and_non_extractable_objects_are_not_returned_by_Get()
+    {
+        var sensitive = Uid(_t.Ok(Operation.Create, Req.CreateAes(256, TtlvElement.Boolean(Tag.Sensitive, true))));
+        _t.Fails(ResultReason.Sensitive, Operation.Get, Req.Payload(Req.Id(sensitive)));
+        _t.Fails(ResultReason.PermissionDenied, Operation.Get, Req.Payload(Req.Id(sensitive)), KmipVersion.V1_2);
+        var locked = Uid(_t.Ok(Operation.Create, Req.CreateAes(256, TtlvElement.Boolean(Tag.Extractable, false))));
+        _t.Fails(ResultReason.NotExtractable, Operation.Get, Req.Payload(Req.Id(locked)));
+        var attrs = _t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(locked))).Find(Tag.Attributes)!;
+        Assert.True(attrs.Find(Tag.NeverExtractable)!.Bool);
+        Assert.False(attrs.Find(Tag.AlwaysSensitive)!.Bool);
+    }
+
+    [Fact]
+    public void Operations_of_a_later_version_are_not_supported_in_an_earlier_one()
+    {
+        var interop = Req.Payload(TtlvElement.Enumeration(Tag.InteropFunction, (uint)InteropFunction.Begin), TtlvElement.TextString(Tag.InteropIdentifier, "x"));
+        _t.Ok(Operation.Interop, interop);
+        _t.Fails(ResultReason.OperationNotSupported, Operation.Interop, interop, Req.V1);
+        _t.Fails(ResultReason.OperationNotSupported, Operation.DiscoverVersions, Req.Payload(), KmipVersion.V1_0);
+        _t.Ok(Operation.Log, Req.Payload(TtlvElement.TextString(Tag.LogMessage, "hello")));
+        _t.Fails(ResultReason.MissingData, Operation.Log, Req.Payload());
+    }
+
+    [Fact]
+    public void Create_3des_and_quantum_safe_rule()
+    {
+        var id = Uid(_t.Ok(Operation.Create, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),
+            Req.Attrs(Req.Alg(CryptographicAlgorithm.DES3), Req.Len(168)))));
+        Assert.Equal(24, _t.Ok(Operation.Get, Req.Payload(Req.Id(id))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes.Length);
+        _t.Fails(ResultReason.GeneralFailure, Operation.Create, Req.CreateAes(128, TtlvElement.Boolean(Tag.QuantumSafe, true)));
+        _t.Ok(Operation.Create, Req.CreateAes(256, TtlvElement.Boolean(Tag.QuantumSafe, true)));
+    }
 }

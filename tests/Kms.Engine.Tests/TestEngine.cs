@@ -30,8 +30,22 @@ internal sealed class TestEngine : IDisposable
     public KmsEngine Engine { get; }
     public string Directory { get; }
 
-    /// <summary>The store under test (switches to the durable store when it lands).</summary>
-    public static IObjectStore CreateStore(EngineOptions options) => new MemoryObjectStore();
+    /// <summary>The store under test: the durable FASTER store in the temp folder (small memory budget for tests).</summary>
+    public static IObjectStore CreateStore(EngineOptions options)
+    {
+        var dir = options.DataDirectory!;
+        var keyFile = Path.Combine(dir, "test-master.key");
+        File.WriteAllText(keyFile, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        return FasterObjectStore.Open(new FasterStoreOptions
+        {
+            DataDirectory = Path.Combine(dir, "data"),
+            MasterKeyFile = keyFile,
+            IndexBuckets = 1 << 12,
+            KvMemoryBytes = 1 << 22,
+            LogMemoryBytes = 1 << 22,
+            PageBytes = 1 << 20,
+        });
+    }
 
     /// <summary>Sends raw bytes, returns the decoded response message.</summary>
     public TtlvElement SendRaw(ReadOnlySpan<byte> request, string user = "alice")
@@ -143,7 +157,9 @@ internal static class Req
     /// <summary>A 2.x Create of an AES key.</summary>
     public static TtlvElement CreateAes(int bits = 256, params TtlvElement[] extra)
         => Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),
-            Attrs([Alg(CryptographicAlgorithm.AES), Len(bits), Mask(CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt), .. extra]));
+            Attrs([Alg(CryptographicAlgorithm.AES), Len(bits),
+                .. extra.Any(e => e.Tag == Tag.CryptographicUsageMask) ? Array.Empty<TtlvElement>() : [Mask(CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt)],
+                .. extra]));
 
     /// <summary>A 1.x Create of an AES key.</summary>
     public static TtlvElement CreateAes1(int bits = 256, params TtlvElement[] extra)

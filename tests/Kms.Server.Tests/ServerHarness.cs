@@ -98,6 +98,29 @@ public sealed class ServerHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>An HTTP client for this server: HTTPS trusting CA1 only, with an optional client certificate.</summary>
+    public HttpClient Http(X509Certificate2? certificate = null, string? bearer = null)
+    {
+        var handler = new HttpClientHandler { AllowAutoRedirect = false };
+        if (certificate is not null)
+        {
+            handler.ClientCertificateOptions = ClientCertificateOption.Manual;
+            handler.ClientCertificates.Add(certificate);
+        }
+        handler.ServerCertificateCustomValidationCallback = (_, cert, _, _) =>
+        {
+            if (cert is null) return false;
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(Pki.Ca1);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return chain.Build(cert);
+        };
+        var client = new HttpClient(handler) { BaseAddress = new Uri($"{(Server.HttpsEnabled ? "https" : "http")}://localhost:{HttpPort}") };
+        if (bearer is not null) client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        return client;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();

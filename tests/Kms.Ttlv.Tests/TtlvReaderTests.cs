@@ -126,6 +126,22 @@ public class TtlvReaderTests
         AssertRefused(TtlvError.InvalidPadding, 8, Wrapped(Item(Tag1, type, length, Hex(body))));
 
     [Fact]
+    public void RefusesANonZeroByteAtEveryPaddingPositionAndAcceptsAnyValueByte()
+    {
+        for (int length = 0; length <= 17; length++)
+        {
+            int padded = (length + 7) & ~7;
+            for (int i = 0; i < padded; i++)
+            {
+                var body = new byte[padded];
+                body[i] = 0x80;   // also not valid UTF-8 alone: use a Byte String
+                var input = Wrapped(Item(Tag1, 0x08, (uint)length, body));
+                Assert.Equal(i < length ? (TtlvError.None, -1) : (TtlvError.InvalidPadding, 8), Validate(input));
+            }
+        }
+    }
+
+    [Fact]
     public void RefusesAChildRunningPastItsStructure()
     {
         // The inner structure declares 8 bytes but its only child needs 16.

@@ -226,7 +226,7 @@ internal static class MessageProcessor
         }
         if (item.Find(Tag.Ephemeral) is { Bool: true })
             return Fail(r, ResultReason.FeatureNotSupported, "Ephemeral batch items are not supported", version);
-        if (!engine.Operations.TryGetValue(r.Operation.Value, out var operation))
+        if (!engine.Operations.TryGetValue(r.Operation.Value, out var operation) || !OperationExists(r.Operation.Value, version))
             return Fail(r, ResultReason.OperationNotSupported, "Operation not supported", version);
         var payload = item.Find(Tag.RequestPayload) ?? TtlvElement.Structure(Tag.RequestPayload);
         if (payload.Type != ItemType.Structure) return Fail(r, ResultReason.InvalidMessage, "Request Payload must be a structure", version);
@@ -253,6 +253,9 @@ internal static class MessageProcessor
         r.UniqueIdentifier = context.UniqueIdentifier;
         return r;
     }
+
+    private static bool OperationExists(Operation operation, KmipVersion version)
+        => KmipNames.EnumerationFor(Tag.Operation)?.Find((uint)operation) is not { } info || info.ExistsIn(version);
 
     private static ItemResult Fail(ItemResult r, ResultReason reason, string message, KmipVersion version)
     {

@@ -58,7 +58,7 @@ internal static class AttributeRules
         [Tag.RevocationReason] = AttributeFlags.ServerOnly | AttributeFlags.ReadOnly,
         [Tag.ArchiveDate] = AttributeFlags.ServerOnly | AttributeFlags.ReadOnly,
         [Tag.ObjectGroup] = AttributeFlags.Multi,
-        [Tag.Fresh] = AttributeFlags.ServerOnly | AttributeFlags.ReadOnly,
+        [Tag.Fresh] = AttributeFlags.ReadOnly,
         [Tag.Link] = AttributeFlags.Multi,
         [Tag.ApplicationSpecificInformation] = AttributeFlags.Multi,
         [Tag.ContactInformation] = AttributeFlags.None,

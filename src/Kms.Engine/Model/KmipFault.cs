@@ -59,6 +59,7 @@ internal static class Reasons
             _ => reason,
         };
         var info = s_info?.Find((uint)r);
-        return info is not null && info.ExistsIn(version) ? r : ResultReason.GeneralFailure;
+        if (info is not null && info.ExistsIn(version)) return r;
+        return r is ResultReason.Sensitive or ResultReason.NotExtractable ? ResultReason.PermissionDenied : ResultReason.GeneralFailure;
     }
 }

@@ -35,7 +35,7 @@ internal static class AttributeEditor
         {
             case Tag.ActivationDate when obj.StoredState != State.PreActive:
             case Tag.DeactivationDate when obj.StoredState is not (State.PreActive or State.Active):
-                throw new KmipFault(ResultReason.AttributeReadOnly, "Date can no longer change in this state", ResultReason.PermissionDenied);
+                throw KmipFault.WrongState("Date can no longer change in this state");
             case Tag.Sensitive when newValue is null || (obj.Get(Tag.Sensitive)?.Bool == true && !newValue.Bool):
                 throw new KmipFault(ResultReason.AttributeReadOnly, "Sensitive cannot be cleared", ResultReason.PermissionDenied);
             case Tag.Extractable when newValue is null || (obj.Get(Tag.Extractable)?.Bool == false && newValue.Bool):

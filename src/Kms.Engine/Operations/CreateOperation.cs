@@ -6,7 +6,7 @@ using Kms.Ttlv.Tree;
 namespace Kms.Engine.Operations;
 
 /// <summary>
-/// Create (KMIP 2.1 §6.1.7; 1.4 §4.1): a Symmetric Key (AES 128/192/256, HMAC-SHA1/224/256/384/512 with a
+/// Create (KMIP 2.1 §6.1.7; 1.4 §4.1): a Symmetric Key (AES 128/192/256, 3DES 112/168, HMAC-SHA1/224/256/384/512 with a
 /// length that is a positive multiple of 8 up to 4096 bits, default the hash size) or Secret Data (Secret
 /// Data Type Seed, Cryptographic Length bits, default 256) filled from <see cref="RandomNumberGenerator"/>,
 /// stored Raw. Sets the ID Placeholder. Needs the create right (privileged users).
@@ -34,12 +34,15 @@ internal sealed class CreateOperation : IKmipOperation
             int? length = obj.Get(Tag.CryptographicLength)?.Int32;
             int bits = KeyLength(alg, length);
             if (length is null) obj.AddInstance(TtlvElement.Integer(Tag.CryptographicLength, bits));
+            // QS-M-2: a quantum-safe key must be a 256-bit (or longer) symmetric key.
+            if (obj.Get(Tag.QuantumSafe) is { Bool: true } && bits < 256)
+                throw new KmipFault(ResultReason.GeneralFailure, "The key would not be quantum safe");
             var material = RandomNumberGenerator.GetBytes(bits / 8);
             obj.Value = TtlvElement.Structure(Tag.SymmetricKey, TtlvElement.Structure(Tag.KeyBlock,
                 TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw),
                 TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, material)),
                 TtlvElement.Enumeration(Tag.CryptographicAlgorithm, (uint)alg),
-                TtlvElement.Integer(Tag.CryptographicLength, bits)));
+                TtlvElement.Integer(Tag.CryptographicLength, length ?? bits)));
         }
         else
         {
@@ -71,6 +74,17 @@ internal sealed class CreateOperation : IKmipOperation
             CryptographicAlgorithm.HMAC_SHA512 => 512,
             _ => null,
         };
+        if (alg == CryptographicAlgorithm.DES3)
+        {
+            // KMIP counts 3DES key length without parity bits: 112 (two keys) or 168 (three keys); material has parity bytes.
+            return length switch
+            {
+                112 => 128,
+                168 or 192 => 192,
+                null => throw KmipFault.Missing("Cryptographic Length is required"),
+                _ => throw new KmipFault(ResultReason.InvalidAttributeValue, "3DES keys are 112 or 168 bits", ResultReason.InvalidField),
+            };
+        }
         if (alg == CryptographicAlgorithm.AES)
         {
             if (length is null) throw KmipFault.Missing("Cryptographic Length is required");

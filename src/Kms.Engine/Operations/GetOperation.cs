@@ -10,7 +10,8 @@ namespace Kms.Engine.Operations;
 /// Compression Type other than the stored one fails with Key Format Type Not Supported / Key Compression
 /// Type Not Supported (conversion arrives with the crypto issue); Key Wrapping Specification fails with
 /// Feature Not Supported. A destroyed object fails with Object Destroyed (1.x Item Not Found, the key
-/// material being gone); an archived one with Object Archived. Needs Get.
+/// material being gone); an archived one with Object Archived. A Sensitive object fails with Sensitive
+/// (wrapping arrives with the crypto issue), a non-Extractable one with Not Extractable. Needs Get.
 /// </summary>
 internal sealed class GetOperation : IKmipOperation
 {
@@ -22,6 +23,9 @@ internal sealed class GetOperation : IKmipOperation
         var obj = ctx.Load(id, Permission.Get);
         if (obj.IsDestroyed || obj.Value is null) throw new KmipFault(ResultReason.ObjectDestroyed, "Object destroyed", ResultReason.ItemNotFound);
         if (obj.Archived) throw new KmipFault(ResultReason.ObjectArchived, "Object archived");
+        // KMIP 2.1 §4.44/§4.20: a Sensitive object leaves only wrapped, a non-Extractable one never.
+        if (obj.Get(Tag.Extractable) is { Bool: false }) throw new KmipFault(ResultReason.NotExtractable, "Object is not extractable");
+        if (obj.Get(Tag.Sensitive) is { Bool: true }) throw new KmipFault(ResultReason.Sensitive, "Object is sensitive");
         if (payload.Find(Tag.KeyWrappingSpecification) is not null)
             throw new KmipFault(ResultReason.FeatureNotSupported, "Key wrapping is not supported yet");
         var block = obj.Value.Find(Tag.KeyBlock);

@@ -92,7 +92,7 @@ internal static class ObjectBuilder
         obj.SetSingle(TtlvElement.DateTime(Tag.InitialDate, ctx.Now));
         obj.SetSingle(TtlvElement.DateTime(Tag.LastChangeDate, ctx.Now));
         if (obj.Get(Tag.OriginalCreationDate) is null) obj.SetSingle(TtlvElement.DateTime(Tag.OriginalCreationDate, ctx.Now));
-        obj.SetSingle(TtlvElement.Boolean(Tag.Fresh, true));
+        if (obj.Get(Tag.Fresh) is null) obj.SetSingle(TtlvElement.Boolean(Tag.Fresh, true));
         // An Activation Date in the past (or now) makes the object Active at once.
         Lifecycle.Refresh(obj, ctx.Now);
         ctx.UniqueIdentifier = obj.Id;

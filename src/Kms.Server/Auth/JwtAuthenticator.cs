@@ -18,7 +18,7 @@ public sealed class JwtAuthenticator
     private static readonly TimeSpan s_cacheLifetime = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan s_refetchInterval = TimeSpan.FromSeconds(10);
 
-    private readonly List<Provider> _providers = [];
+    private readonly List<Provider> _providers;
     private readonly HttpClient _http;
     private readonly JsonWebTokenHandler _handler = new();
     private readonly ILogger _logger;
@@ -27,7 +27,19 @@ public sealed class JwtAuthenticator
     public JwtAuthenticator(IdpAuthOptions options, ILogger<JwtAuthenticator> logger, HttpClient? http = null)
     {
         _logger = logger;
+        _providers = ParseProviders(options);
         _http = http ?? new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    /// <summary>True when at least one provider is configured.</summary>
+    public bool Enabled => _providers.Count > 0;
+
+    /// <summary>Checks the provider list (start-up validation); a malformed entry is a <see cref="ConfigException"/>.</summary>
+    public static void Validate(IdpAuthOptions options) => ParseProviders(options);
+
+    private static List<Provider> ParseProviders(IdpAuthOptions options)
+    {
+        var providers = new List<Provider>();
         foreach (string entry in options.JwtAuthProvider)
         {
             string[] parts = entry.Split(',', StringSplitOptions.TrimEntries);
@@ -37,12 +49,10 @@ public sealed class JwtAuthenticator
             string jwks = parts.Length > 1 && parts[1].Length > 0 ? parts[1] : issuer.TrimEnd('/') + "/.well-known/jwks.json";
             if (!Uri.TryCreate(jwks, UriKind.Absolute, out var jwksUri))
                 throw new ConfigException($"idp_auth.jwt_auth_provider: '{jwks}' is not an absolute URI");
-            _providers.Add(new Provider(issuer, jwksUri, parts.Length > 2 && parts[2].Length > 0 ? parts[2] : null));
+            providers.Add(new Provider(issuer, jwksUri, parts.Length > 2 && parts[2].Length > 0 ? parts[2] : null));
         }
+        return providers;
     }
-
-    /// <summary>True when at least one provider is configured.</summary>
-    public bool Enabled => _providers.Count > 0;
 
     /// <summary>Returns the authenticated user of <paramref name="token"/>, or null with a reason (never the token).</summary>
     public async Task<(string? User, string? Reason)> AuthenticateAsync(string token, CancellationToken cancellationToken)

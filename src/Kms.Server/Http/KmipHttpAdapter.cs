@@ -115,7 +115,7 @@ public sealed class KmipHttpAdapter(IKmipProcessor engine, HttpAuthentication au
             var reason = item?.Find(Tag.ResultReason) is { } r ? (ResultReason?)r.UInt32 : null;
             context.Response.StatusCode = reason switch
             {
-                ResultReason.ItemNotFound => StatusCodes.Status404NotFound,
+                ResultReason.ItemNotFound or ResultReason.ObjectNotFound => StatusCodes.Status404NotFound,
                 ResultReason.PermissionDenied => StatusCodes.Status403Forbidden,
                 ResultReason.GeneralFailure => StatusCodes.Status500InternalServerError,
                 _ => StatusCodes.Status422UnprocessableEntity,

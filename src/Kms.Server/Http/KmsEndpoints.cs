@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Kms.Server.Socket;
 
 namespace Kms.Server.Http;
 
@@ -11,7 +12,13 @@ public static class KmsEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/version", () => Results.Text(KmsServer.Version));
-        app.MapGet("/health", () => Results.Json(new HealthStatus("ok", "ok")));
+        // Liveness (the process answers) plus readiness (the store answers a probe).
+        app.MapGet("/health", (EngineProcessor engine) => engine.Engine.IsHealthy()
+            ? Results.Json(new HealthStatus("ok", "ok"))
+            : Results.Json(new HealthStatus("degraded", "unavailable"), statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapPost("/kmip", (HttpContext context, KmipHttpAdapter adapter) => adapter.HandleKmipAsync(context));
+        app.MapPost("/kmip/2_1", (HttpContext context, KmipHttpAdapter adapter) => adapter.HandleKmip21Async(context));
+        AccessEndpoints.Map(app);
         app.MapGet("/", () => Results.Redirect("/ui"));
         app.MapGet("/ui", () => Results.Content(UiPlaceholder, "text/html; charset=utf-8"));
         app.MapGet("/ui/{**rest}", () => Results.Content(UiPlaceholder, "text/html; charset=utf-8"));

@@ -38,6 +38,9 @@ internal static partial class Log
     [LoggerMessage(11, LogLevel.Warning, "JWKS fetch from {Uri} failed: {Reason}")]
     public static partial void JwksFetchFailed(ILogger logger, string uri, string reason);
 
+    [LoggerMessage(13, LogLevel.Warning, "Store: {Warning}")]
+    public static partial void StoreWarning(ILogger logger, string warning);
+
     [LoggerMessage(12, LogLevel.Information, "Shutting down: draining connections, then flushing the store")]
     public static partial void ShuttingDown(ILogger logger);
 }

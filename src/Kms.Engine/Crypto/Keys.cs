@@ -1,0 +1,37 @@
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.X509;
+
+namespace Kms.Engine.Crypto;
+
+/// <summary>BouncyCastle key (de)serialisation with safe failures. Internal: the public surface speaks bytes.</summary>
+internal static class Keys
+{
+    internal static AsymmetricKeyParameter PrivateFromPkcs8(ReadOnlySpan<byte> pkcs8)
+    {
+        try { return PrivateKeyFactory.CreateKey(pkcs8.ToArray()); }
+        catch (Exception) { return CryptoFailure.Throw<AsymmetricKeyParameter>(CryptoFailureReason.InvalidKey, "Private key could not be decoded."); }
+    }
+
+    internal static AsymmetricKeyParameter PublicFromSpki(ReadOnlySpan<byte> spki)
+    {
+        try { return PublicKeyFactory.CreateKey(spki.ToArray()); }
+        catch (Exception) { return CryptoFailure.Throw<AsymmetricKeyParameter>(CryptoFailureReason.InvalidKey, "Public key could not be decoded."); }
+    }
+
+    /// <summary>PKCS#8 v1 (RFC 5208) DER: BouncyCastle writes v2 (RFC 5958, with the public key) for EdDSA/XDH, which OpenSSL 3.0 cannot read, so the public key is dropped.</summary>
+    internal static byte[] ToPkcs8(AsymmetricKeyParameter privateKey)
+    {
+        var info = PrivateKeyInfoFactory.CreatePrivateKeyInfo(privateKey);
+        if (info.PublicKey is not null)
+            info = new Org.BouncyCastle.Asn1.Pkcs.PrivateKeyInfo(info.PrivateKeyAlgorithm, info.ParsePrivateKey());
+        return info.GetDerEncoded();
+    }
+
+    internal static byte[] ToSpki(AsymmetricKeyParameter publicKey) =>
+        SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(publicKey).GetDerEncoded();
+
+    /// <summary>One BouncyCastle random source over the OS CSPRNG (<see cref="System.Security.Cryptography.RandomNumberGenerator"/>).</summary>
+    internal static readonly SecureRandom Random = new();
+}

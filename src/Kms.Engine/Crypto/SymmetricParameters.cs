@@ -1,0 +1,35 @@
+using Kms.Ttlv;
+
+namespace Kms.Engine.Crypto;
+
+/// <summary>
+/// The parts of KMIP Cryptographic Parameters (KMIP 2.1 §2.1.7) that drive a symmetric cipher.
+/// </summary>
+/// <param name="Algorithm">AES, ChaCha20Poly1305 (or ChaCha20 with <see cref="BlockCipherMode.AEAD"/>), or DES3.</param>
+/// <param name="Mode">Block Cipher Mode: GCM, CCM, CBC, ECB, CTR, XTS (AES); AEAD/0 for ChaCha20-Poly1305.</param>
+/// <param name="Padding">Padding Method: None or PKCS5 for CBC/ECB; ignored otherwise.</param>
+/// <param name="TagLength">Tag Length in bytes for GCM (12..16) and CCM (4..16, even); 16 for ChaCha20-Poly1305.</param>
+public readonly record struct SymmetricParameters(
+    CryptographicAlgorithm Algorithm,
+    BlockCipherMode Mode,
+    PaddingMethod Padding = PaddingMethod.None,
+    int TagLength = 16)
+{
+    /// <summary>True for AEAD modes, whose tag travels separately as the Authenticated Encryption Tag (KMIP 2.1 §2.1.7, §6.1.19).</summary>
+    public bool IsAead => Mode is BlockCipherMode.GCM or BlockCipherMode.CCM || IsChaChaPoly;
+
+    internal bool IsChaChaPoly => Algorithm is CryptographicAlgorithm.ChaCha20Poly1305
+        || (Algorithm == CryptographicAlgorithm.ChaCha20 && Mode is BlockCipherMode.AEAD or 0);
+
+    /// <summary>Length in bytes of the IV/nonce a fresh encryption should get (KMIP Random IV), or 0 for ECB.</summary>
+    public int DefaultIvLength => IsChaChaPoly ? 12 : Mode switch
+    {
+        BlockCipherMode.GCM => 12,
+        BlockCipherMode.CCM => 12,
+        BlockCipherMode.ECB => 0,
+        _ => Algorithm == CryptographicAlgorithm.DES3 ? 8 : 16,
+    };
+
+    internal AlgorithmUse Use(CryptoUse use, int keyBytes) =>
+        new(use, IsChaChaPoly ? CryptographicAlgorithm.ChaCha20Poly1305 : Algorithm, keyBytes * 8, 0, Mode, Padding);
+}
