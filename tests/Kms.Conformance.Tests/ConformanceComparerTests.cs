@@ -222,4 +222,56 @@ public sealed class ConformanceComparerTests
         long date = payload.Find(Kms.Ttlv.Tag.ActivationDate)!.Number;
         Assert.InRange(date, before - 3600, DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3600);
     }
+
+    private static string Message(string items) => $"""
+        <ResponseMessage>
+          <ResponseHeader>
+            <ProtocolVersion><ProtocolVersionMajor type="Integer" value="2"/><ProtocolVersionMinor type="Integer" value="1"/></ProtocolVersion>
+            <TimeStamp type="DateTime" value="$NOW"/>
+            <BatchCount type="Integer" value="1"/>
+          </ResponseHeader>
+          {items}
+        </ResponseMessage>
+        """;
+
+    private static string Item(string operation, string payload) =>
+        $"""<BatchItem><Operation type="Enumeration" value="{operation}"/><ResultStatus type="Enumeration" value="Success"/><ResponsePayload>{payload}</ResponsePayload></BatchItem>""";
+
+    private static string KeyPayload(string id, string material) =>
+        $"""<ObjectType type="Enumeration" value="SymmetricKey"/><UniqueIdentifier type="TextString" value="{id}"/><SymmetricKey><KeyBlock><KeyFormatType type="Enumeration" value="Raw"/><KeyValue><KeyMaterial type="ByteString" value="{material}"/></KeyValue></KeyBlock></SymmetricKey>""";
+
+    /// <summary>Runs expected/actual message pairs through one comparer (one case file); returns the first difference.</summary>
+    private static string? Sequence(params (string Expected, string Actual)[] steps)
+    {
+        var placeholders = new Placeholders();
+        var expected = KmipXml.ReadTestCase(new StringReader("<KMIP>" + string.Concat(steps.Select(s => s.Expected)) + "</KMIP>"), placeholders.Sentinel);
+        var comparer = new ConformanceComparer(placeholders, new Bindings());
+        for (int i = 0; i < steps.Length; i++)
+            if (comparer.Compare(expected[i], KmipXml.Parse(steps[i].Actual.Replace("$NOW", "2026-11-23T22:00:00Z"))) is { } d) return d;
+        return null;
+    }
+
+    [Fact]
+    public void GeneratedKeyMaterialIsFreeButRegisteredKeyMaterialIsNot()
+    {
+        const string created = "<ObjectType type=\"Enumeration\" value=\"SymmetricKey\"/><UniqueIdentifier type=\"TextString\" value=\"$UNIQUE_IDENTIFIER_0\"/>";
+        const string createdActual = "<ObjectType type=\"Enumeration\" value=\"SymmetricKey\"/><UniqueIdentifier type=\"TextString\" value=\"k1\"/>";
+        Assert.Null(Sequence(
+            (Message(Item("Create", created)), Message(Item("Create", createdActual))),
+            (Message(Item("Get", KeyPayload("$UNIQUE_IDENTIFIER_0", "2A2A2A2A"))), Message(Item("Get", KeyPayload("k1", "0102030405060708"))))));
+        var diff = Sequence(
+            (Message(Item("Register", "<UniqueIdentifier type=\"TextString\" value=\"$UNIQUE_IDENTIFIER_0\"/>")), Message(Item("Register", "<UniqueIdentifier type=\"TextString\" value=\"k1\"/>"))),
+            (Message(Item("Get", KeyPayload("$UNIQUE_IDENTIFIER_0", "2A2A2A2A"))), Message(Item("Get", KeyPayload("k1", "2A2A2A2B")))));
+        Assert.NotNull(diff);
+        Assert.Contains("KeyMaterial", diff);
+    }
+
+    [Fact]
+    public void QueryResponsesMustHaveTheSameKindsOfItems()
+    {
+        string expected = Message(Item("Query", "<Operation type=\"Enumeration\" value=\"Poll\"/><ObjectType type=\"Enumeration\" value=\"Template\"/>"));
+        Assert.Null(Sequence((expected, Message(Item("Query", "<Operation type=\"Enumeration\" value=\"Get\"/><Operation type=\"Enumeration\" value=\"Create\"/><ObjectType type=\"Enumeration\" value=\"SymmetricKey\"/>")))));
+        Assert.NotNull(Sequence((expected, Message(Item("Query", "<Operation type=\"Enumeration\" value=\"Get\"/>")))));
+        Assert.NotNull(Sequence((expected, Message(Item("Query", "<Operation type=\"Enumeration\" value=\"Get\"/><ObjectType type=\"Enumeration\" value=\"SymmetricKey\"/><VendorIdentification type=\"TextString\" value=\"x\"/>")))));
+    }
 }
