@@ -26,6 +26,10 @@ public sealed class Bindings
 /// Compares an actual ResponseMessage with the expected one of an OASIS test case, allowing only the variations of
 /// KMIP Profiles 2.1 §4.1 (and nothing else):
 /// <list type="number">
+/// <item>Version-correct responses (issue 6): every tag of the actual response, every enumeration value, and every 1.x
+///   Attribute Name must exist in the response's protocol version (the version ranges of the KMIP tables; vendor
+///   extension tags 0x54xxxx excepted). A 2.x-only tag or attribute in a 1.x response is a difference even where extra
+///   attributes are otherwise allowed.</item>
 /// <item>Placeholders in the expected response. <c>$UNIQUE_IDENTIFIER_n</c>, <c>$SHORT_UNIQUE_IDENTIFIER_n</c> and other
 ///   numbered values (<c>$KEY_MATERIAL_n</c>, <c>$DATA_n</c>, …) are bound to the actual value at their first appearance
 ///   and must be equal at every later one. Unnumbered ones (<c>$IV_COUNTER_NONCE</c>, <c>$CORRELATION_VALUE</c>,
@@ -77,6 +81,9 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
     public string? Compare(TtlvElement expected, TtlvElement actual)
     {
         if (Head(expected, actual, "") is { } d) return d;
+        if (actual.FindPath(Tag.ResponseHeader, Tag.ProtocolVersion) is { } pv
+            && pv.Find(Tag.ProtocolVersionMajor) is { } major && pv.Find(Tag.ProtocolVersionMinor) is { } minor
+            && VersionCheck(actual, new KmipVersion(major.Int32, minor.Int32), Name(actual.Tag)) is { } v) return v;
         int ei = 0, ai = 0, item = 0;
         var e = expected.Children;
         var a = actual.Children;
@@ -95,6 +102,22 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
             ai++;
         }
         return ai < a.Count ? $"{Name(actual.Tag)}: unexpected {Show(a[ai])}" : null;
+    }
+
+    /// <summary>The first tag, enumeration value or 1.x Attribute Name in <paramref name="e"/> that <paramref name="version"/> does not have.</summary>
+    private static string? VersionCheck(TtlvElement e, KmipVersion version, string path)
+    {
+        if (KmipNames.IsExtension(e.Tag)) return null;
+        var info = KmipNames.FindTag(e.Tag);
+        if (info is null || !info.ExistsIn(version)) return $"{path}: tag {Name(e.Tag)} does not exist in KMIP {version}";
+        if (e.Type == ItemType.Enumeration && KmipNames.EnumerationFor(e.Tag) is { IsMask: false } en && en.Find(e.UInt32) is { } value && !value.ExistsIn(version))
+            return $"{path}: {en.SpecName} value {value.Name} does not exist in KMIP {version}";
+        if (e.Tag == Tag.AttributeName && e.Type == ItemType.TextString && !e.Text.StartsWith("x-", StringComparison.Ordinal) && !e.Text.StartsWith("y-", StringComparison.Ordinal)
+            && KmipNames.TryGetTagBySpecName(e.Text, out var attribute) && KmipNames.FindTag(attribute) is { } attributeInfo && !attributeInfo.ExistsIn(version))
+            return $"{path}: attribute '{e.Text}' does not exist in KMIP {version}";
+        foreach (var child in e.Children)
+            if (VersionCheck(child, version, path + "/" + Name(child.Tag)) is { } d) return d;
+        return null;
     }
 
     private string? Header(TtlvElement expected, TtlvElement actual, string path)

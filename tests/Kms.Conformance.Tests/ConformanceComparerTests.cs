@@ -274,4 +274,32 @@ public sealed class ConformanceComparerTests
         Assert.NotNull(Sequence((expected, Message(Item("Query", "<Operation type=\"Enumeration\" value=\"Get\"/>")))));
         Assert.NotNull(Sequence((expected, Message(Item("Query", "<Operation type=\"Enumeration\" value=\"Get\"/><ObjectType type=\"Enumeration\" value=\"SymmetricKey\"/><VendorIdentification type=\"TextString\" value=\"x\"/>")))));
     }
+
+    [Fact]
+    public void RejectsTagsAndAttributesTheResponseVersionDoesNotHave()
+    {
+        string Message14(string payload) => $"""
+            <ResponseMessage>
+              <ResponseHeader>
+                <ProtocolVersion><ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion>
+                <TimeStamp type="DateTime" value="$NOW"/>
+                <BatchCount type="Integer" value="1"/>
+              </ResponseHeader>
+              {Item("GetAttributes", payload)}
+            </ResponseMessage>
+            """;
+        string name = "<Attribute><AttributeName type=\"TextString\" value=\"Cryptographic Length\"/><AttributeValue type=\"Integer\" value=\"128\"/></Attribute>";
+        string id = "<UniqueIdentifier type=\"TextString\" value=\"$UNIQUE_IDENTIFIER_0\"/>";
+        string idActual = "<UniqueIdentifier type=\"TextString\" value=\"k1\"/>";
+        Assert.Null(Sequence((Message14(id + name), Message14(idActual + name))));
+        // Extra attributes are allowed, but not one that KMIP 1.4 lacks (Short Unique Identifier is 2.0+) ...
+        string extra2x = "<Attribute><AttributeName type=\"TextString\" value=\"Short Unique Identifier\"/><AttributeValue type=\"ByteString\" value=\"01\"/></Attribute>";
+        var diff = Sequence((Message14(id + name), Message14(idActual + name + extra2x)));
+        Assert.NotNull(diff);
+        Assert.Contains("does not exist in KMIP 1.4", diff);
+        // ... nor a 2.x structure such as Attributes.
+        diff = Sequence((Message14(id + name), Message14(idActual + name + "<Attributes><CryptographicLength type=\"Integer\" value=\"128\"/></Attributes>")));
+        Assert.NotNull(diff);
+        Assert.Contains("Attributes does not exist in KMIP 1.4", diff);
+    }
 }

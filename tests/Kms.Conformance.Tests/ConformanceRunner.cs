@@ -11,6 +11,9 @@ namespace Kms.Conformance.Tests;
 /// <summary>The outcome of one case file: passed, or the first step that did not match and why.</summary>
 public sealed record CaseResult(string RelativePath, bool Passed, int Steps, int FailedStep, string Detail)
 {
+    /// <summary>With <c>continueAfterDifference</c>: every step's difference ("step n/N: ..."), not only the first.</summary>
+    public List<string> AllDifferences { get; init; } = [];
+
     public override string ToString() => Passed ? $"{RelativePath}: pass ({Steps} steps)" : $"{RelativePath}: step {FailedStep}/{Steps}: {Detail}";
 }
 
@@ -25,8 +28,14 @@ public static class ConformanceRunner
 {
     private static readonly TimeSpan s_stepTimeout = TimeSpan.FromSeconds(30);
 
-    public static async Task<CaseResult> RunAsync(ServerProcess server, TestCase testCase)
+    /// <summary>
+    /// Runs one case. Normally it stops at the first difference; with <paramref name="continueAfterDifference"/> (a
+    /// diagnostic mode) it goes on with the remaining steps and collects every difference in <see cref="CaseResult.AllDifferences"/>.
+    /// </summary>
+    public static async Task<CaseResult> RunAsync(ServerProcess server, TestCase testCase, bool continueAfterDifference = false)
     {
+        CaseResult? first = null;
+        var all = new List<string>();
         var bindings = new Bindings();
         var comparer = new ConformanceComparer(testCase.Placeholders, bindings);
         var transport = TestCase.TransportOf(testCase.Name);
@@ -48,7 +57,8 @@ public static class ConformanceRunner
                 }
                 catch (KeyNotFoundException e)
                 {
-                    return Fail(step, label, e.Message);
+                    if (Record(Fail(step, label, e.Message))) return Done();
+                    continue;
                 }
                 TtlvElement actual;
                 try
@@ -60,12 +70,13 @@ public static class ConformanceRunner
                 }
                 catch (Exception e) when (e is IOException or EndOfStreamException or OperationCanceledException or InvalidDataException or HttpRequestException or FormatException or System.Net.Sockets.SocketException)
                 {
-                    return Fail(step, label, $"transport: {e.GetType().Name}: {e.Message}");
+                    Record(Fail(step, label, $"transport: {e.GetType().Name}: {e.Message}"));
+                    return Done();
                 }
-                if (comparer.Compare(expectedResponse, actual) is { } diff)
-                    return Fail(step, label, diff + ServerSaid(actual));
+                if (comparer.Compare(expectedResponse, actual) is { } diff && Record(Fail(step, label, diff + ServerSaid(actual))))
+                    return Done();
             }
-            return new CaseResult(testCase.RelativePath, true, testCase.Steps.Count, -1, "");
+            return Done();
         }
         finally
         {
@@ -75,6 +86,16 @@ public static class ConformanceRunner
 
         CaseResult Fail(int step, string label, string detail) =>
             new(testCase.RelativePath, false, testCase.Steps.Count, step, $"{label}: {detail}");
+
+        // Keeps the first failure and every difference; true when the run should stop here.
+        bool Record(CaseResult failure)
+        {
+            first ??= failure;
+            all.Add($"step {failure.FailedStep}/{failure.Steps}: {failure.Detail}");
+            return !continueAfterDifference;
+        }
+
+        CaseResult Done() => (first ?? new CaseResult(testCase.RelativePath, true, testCase.Steps.Count, -1, "")) with { AllDifferences = all };
     }
 
     /// <summary>A copy of a request with every placeholder replaced: bound values, and <c>$NOW±n</c> as the current time ± n seconds.</summary>

@@ -13,7 +13,9 @@ public sealed class ServerFixture : IAsyncLifetime
 /// <summary>
 /// Replays every OASIS KMIP test case of one version folder against a real server process and checks the outcome
 /// against conformance-expectations.tsv (see <see cref="ExpectationTable"/>). Set <c>KMS_CONFORMANCE_RECORD</c> to a
-/// file path to append each outcome there (one TSV row per case, used to write the table's first version).
+/// file path to append each outcome there (one TSV row per case, used to write the table's first version), and
+/// <c>KMS_CONFORMANCE_ALL</c> to a file path to run every step past the first difference and append all differences
+/// there (a diagnostic listing of every deviation; the pass/exception check still uses the first one).
 /// </summary>
 public abstract class ConformanceTestsBase(ServerFixture fixture)
 {
@@ -23,7 +25,11 @@ public abstract class ConformanceTestsBase(ServerFixture fixture)
     protected async Task RunAsync(string relativePath)
     {
         var testCase = TestCase.Load(relativePath);
-        var result = await ConformanceRunner.RunAsync(fixture.Server, testCase);
+        string? all = Environment.GetEnvironmentVariable("KMS_CONFORMANCE_ALL");
+        var result = await ConformanceRunner.RunAsync(fixture.Server, testCase, continueAfterDifference: all is { Length: > 0 });
+        if (all is { Length: > 0 })
+            lock (s_recordLock)
+                File.AppendAllLines(all, result.AllDifferences.Select(d => relativePath + "\t" + d.Replace('\t', ' ')));
         if (Environment.GetEnvironmentVariable("KMS_CONFORMANCE_RECORD") is { Length: > 0 } record)
         {
             string reason = result.Passed ? "" : result.ToString()[(relativePath.Length + 2)..].Replace('\t', ' ');

@@ -20,7 +20,7 @@ public static class ReadmeSection
         ("SUITEB_192-M", "Suite B profiles: not claimed"),
     ];
 
-    public static string Render(ExpectationTable conformance, ExpectationTable pykmip)
+    public static string Render(ExpectationTable conformance, ExpectationTable pykmip, ExpectationTable traps)
     {
         var sb = new StringBuilder();
         sb.Append(Heading).Append("\n\n");
@@ -61,6 +61,18 @@ public static class ReadmeSection
         sb.Append("\n| profile | file | result |\n|---|---|---|\n");
         foreach (var r in conformance.Rows.OrderBy(r => r.Group, StringComparer.Ordinal).ThenBy(r => r.Key, StringComparer.Ordinal))
             sb.Append($"| {r.Group} | `{r.Key}` | {(r.MustPass ? "pass" : "exception: " + Cell(r.Reason))} |\n");
+
+        sb.Append("""
+
+            Known client traps from the field, probed by `VersionTrapTests` (`version-traps.tsv`): a KMIP 1.0 client gets
+            only attributes KMIP 1.0 has; a 1.4 Get of an asymmetric key carries no attributes inside the Key Value;
+            Operation Policy Name is accepted from 1.x clients; Locate by Name returns the named object, not the first one.
+
+
+            """.Replace("\r", ""));
+        sb.Append("| trap | version | result |\n|---|---|---|\n");
+        foreach (var r in traps.Rows)
+            sb.Append($"| {r.Key} | {r.Group} | {(r.MustPass ? "pass" : "exception: " + Cell(r.Reason))} |\n");
 
         sb.Append("""
 
@@ -108,7 +120,7 @@ public sealed class ReadmeTests
     {
         string path = RepoFiles.Path("README.md");
         string readme = File.ReadAllText(path).Replace("\r", "");
-        string section = ReadmeSection.Render(ConformanceTestsBase.Table.Value, ExpectationTable.Load("pykmip-expectations.tsv"));
+        string section = ReadmeSection.Render(ConformanceTestsBase.Table.Value, ExpectationTable.Load("pykmip-expectations.tsv"), VersionTrapTests.Table);
         int at = readme.IndexOf("\n" + ReadmeSection.Heading + "\n", StringComparison.Ordinal);
         // The section runs to the next level-2 heading or the end of the file.
         int end = at < 0 ? -1 : readme.IndexOf("\n## ", at + 1, StringComparison.Ordinal);
