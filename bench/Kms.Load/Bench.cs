@@ -9,7 +9,7 @@ namespace Kms.Load;
 public sealed record BenchOptions(
     IReadOnlyList<Scenario> Scenarios, TimeSpan WarmUp, TimeSpan Duration, long MaxMessages, double Rate,
     string? Host, int? Port, string? CaFile, string? CertFile, string? KeyFile,
-    string? ServerDll, bool Echo, bool PyKmip, string PyKmipMix, int PyKmipProcesses, string? OutFile, string CommandLine);
+    string? ServerDll, bool Echo, bool PyKmip, string PyKmipMix, int PyKmipProcesses, string? OutFile, string CommandLine, string[] ServerEnvironment);
 
 /// <summary>
 /// Runs the scenarios: against a running server, or against Kms.Server processes it starts itself (KMIP mode and
@@ -126,7 +126,14 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             "--hostname", "127.0.0.1", "--port", ServerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
             "--data-directory", data, "--log-level", "Warning", "--socket-echo", echo ? "true" : "false",
         ];
-        return await ServerProcess.StartAsync("dotnet", args, port, Path.Combine(work, name + ".log"), workingDirectory: work);
+        var environment = new Dictionary<string, string>();
+        foreach (string pair in o.ServerEnvironment)
+        {
+            int eq = pair.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException("--server-env expects NAME=VALUE, got " + pair);
+            environment[pair[..eq]] = pair[(eq + 1)..];
+        }
+        return await ServerProcess.StartAsync("dotnet", args, port, Path.Combine(work, name + ".log"), environment, workingDirectory: work);
     }
 
     /// <summary>src/Kms.Server/bin/&lt;configuration of this tool&gt;/net10.0/Kms.Server.dll under the repository root.</summary>

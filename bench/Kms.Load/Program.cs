@@ -20,11 +20,12 @@ var noEcho = new Option<bool>("--no-echo") { Description = "Do not measure the e
 var pykmip = new Option<bool>("--pykmip") { Description = "Also compare with pykmip-server (needs /usr/bin/python3 with PyKMIP)." };
 var pykmipMix = new Option<string>("--pykmip-mix") { Description = "Mix of the PyKMIP comparison (get and create only).", DefaultValueFactory = _ => "get:80,create:20" };
 var pykmipProcesses = new Option<int>("--pykmip-processes") { Description = "PyKMIP driver processes.", DefaultValueFactory = _ => 4 };
+var serverEnv = new Option<string[]>("--server-env") { Description = "NAME=VALUE set in the environment of the Kms.Server processes it starts (repeatable), for experiments.", AllowMultipleArgumentsPerToken = false };
 var output = new Option<string?>("--out", "-o") { Description = "Write the results as Markdown to this file." };
 
 var root = new RootCommand("Kms load generator: mutual-TLS KMIP load with an echo baseline and a PyKMIP comparison, over loopback.")
 {
-    mix, connections, depth, duration, warmUp, maxOps, rate, suite, host, port, ca, cert, key, server, noEcho, pykmip, pykmipMix, pykmipProcesses, output,
+    mix, connections, depth, duration, warmUp, maxOps, rate, suite, host, port, ca, cert, key, server, noEcho, pykmip, pykmipMix, pykmipProcesses, serverEnv, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -56,7 +57,7 @@ root.SetAction(async (parse, cancellationToken) =>
     var options = new BenchOptions(scenarios, TimeSpan.FromSeconds(parse.GetValue(warmUp)), TimeSpan.FromSeconds(parse.GetValue(duration)),
         parse.GetValue(maxOps), parse.GetValue(rate), h, parse.GetValue(port), parse.GetValue(ca), parse.GetValue(cert), parse.GetValue(key),
         parse.GetValue(server), !parse.GetValue(noEcho), parse.GetValue(pykmip), parse.GetValue(pykmipMix)!, parse.GetValue(pykmipProcesses),
-        parse.GetValue(output), "Kms.Load " + string.Join(' ', args));
+        parse.GetValue(output), "Kms.Load " + string.Join(' ', args), parse.GetValue(serverEnv) ?? []);
     var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
     return await new Bench(options, TextWriter.Synchronized(stdout)).RunAsync();
 });
