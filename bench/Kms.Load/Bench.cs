@@ -38,7 +38,18 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             output.WriteLine($"Kms.Server pid {kms.Pid} (KMIP) on 127.0.0.1:{kms.Port}" + (echo is null ? "" : $", pid {echo.Pid} (echo) on {echo.Port}"));
             var clientOptions = ClientOptions(pki.Client, pki.Ca);
             foreach (var scenario in o.Scenarios)
-                await RunScenarioAsync(scenario, "127.0.0.1", kms.Port, kms.Pid, echo, clientOptions);
+            {
+                try
+                {
+                    await RunScenarioAsync(scenario, "127.0.0.1", kms.Port, kms.Pid, echo, clientOptions);
+                }
+                catch (Exception e) when (e is TimeoutException or IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
+                {
+                    // One broken scenario (a stalled server, a dropped connection) is a row of the table, not the end of the run.
+                    output.WriteLine($"   failed: {e.GetType().Name}: {e.Message}");
+                    _rows.Add(new Row(scenario, null, null, $"failed: {e.Message}"));
+                }
+            }
             if (o.PyKmip) await PyKmipComparison.RunAsync(pki, work, kms, clientOptions, o, output, _notes);
         }
         finally
