@@ -176,8 +176,8 @@ public sealed class Bench(BenchOptions o, TextWriter output)
     private void Finish()
     {
         var md = new StringBuilder();
-        md.AppendLine("| scenario | conns × depth | Kms ops/s | echo ops/s | KMIP / echo | p50 µs | p90 µs | p99 µs | p99.9 µs | server CPU µs/op | client CPU µs/op | target | met |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        md.AppendLine("| scenario | conns × depth | Kms ops/s | echo ops/s | KMIP / echo | p50 µs | p90 µs | p99 µs | p99.9 µs | server CPU µs/op | echo server CPU µs/op | client CPU µs/op | target | met |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         foreach (var row in _rows)
         {
             var s = row.Scenario;
@@ -190,14 +190,15 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             }
             if (row.Kms is not { } k)
             {
-                md.AppendLine($"| {s.Name} | {s.Shape} | not run: {Escape(row.Error)} | | | | | | | | | {target} | {(target.Length > 0 ? "n/a" : "")} |");
+                md.AppendLine($"| {s.Name} | {s.Shape} | not run: {Escape(row.Error)} | | | | | | | | | | {target} | {(target.Length > 0 ? "n/a" : "")} |");
                 continue;
             }
             string echoOps = row.Echo is { } e ? e.OpsPerSecond.ToString("N0", CultureInfo.InvariantCulture) : "";
             string ratio = Ratio(row) is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "";
+            string echoCpu = row.Echo is { } e2 ? e2.ServerCpuMicrosPerOp.ToString("F1", CultureInfo.InvariantCulture) : "";
             string name = row.Error is null ? s.Name : $"{s.Name} ({Escape(row.Error)})";
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {s.Shape} | {k.OpsPerSecond:N0} | {echoOps} | {ratio} | {k.QuantileMicros(0.5):F0} | {k.QuantileMicros(0.9):F0} | {k.QuantileMicros(0.99):F0} | {k.QuantileMicros(0.999):F0} | {k.ServerCpuMicrosPerOp:F1} | {k.ClientCpuMicrosPerOp:F1} | {target} | {met} |"));
+                $"| {name} | {s.Shape} | {k.OpsPerSecond:N0} | {echoOps} | {ratio} | {k.QuantileMicros(0.5):F0} | {k.QuantileMicros(0.9):F0} | {k.QuantileMicros(0.99):F0} | {k.QuantileMicros(0.999):F0} | {k.ServerCpuMicrosPerOp:F1} | {echoCpu} | {k.ClientCpuMicrosPerOp:F1} | {target} | {met} |"));
         }
         foreach (string note in _notes) md.AppendLine().AppendLine(note);
         string table = md.ToString();
