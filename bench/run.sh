@@ -2,7 +2,7 @@
 # Builds Release and runs the issue-7 standard scenarios with bench/Kms.Load, which starts Kms.Server itself
 # (KMIP mode and echo mode, same PKI and TLS, loopback), and pykmip-server when PyKMIP is installed.
 # Writes bench/results/<UTC date>.md (machine, command, table with the ratios against the targets).
-#   bench/run.sh                     # ~7 minutes on 2 cores
+#   bench/run.sh                     # ~7 minutes on 2 cores (today's scenarios)
 #   WARMUP=5 DURATION=10 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,10 @@ fi
 mkdir -p bench/results
 out="bench/results/$(date -u +%Y-%m-%d).md"
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-dotnet bench/Kms.Load/bin/Release/net10.0/Kms.Load.dll --suite standard --warmup "$warmup" --duration "$duration" \
-  "${extra[@]}" --out "$out"
+load=(dotnet bench/Kms.Load/bin/Release/net10.0/Kms.Load.dll --warmup "$warmup" --duration "$duration")
+"${load[@]}" --suite standard "${extra[@]}" --out "$out"
+# The same durable-create scenarios (and PyKMIP mix) against a server whose thread pool may grow at once: shows
+# what the store does once no request thread waits for a thread-pool thread (see the notes in the results).
+"${load[@]}" --suite create --no-echo "${extra[@]}" --server-env DOTNET_ThreadPool_ForceMinWorkerThreads=0x100 \
+  --out "$out" --append "Durable create with the server's thread-pool minimum at 256 threads (DOTNET_ThreadPool_ForceMinWorkerThreads=0x100)"
 echo "results: $out"

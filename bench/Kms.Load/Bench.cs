@@ -9,7 +9,7 @@ namespace Kms.Load;
 public sealed record BenchOptions(
     IReadOnlyList<Scenario> Scenarios, TimeSpan WarmUp, TimeSpan Duration, long MaxMessages, double Rate,
     string? Host, int? Port, string? CaFile, string? CertFile, string? KeyFile,
-    string? ServerDll, bool Echo, bool PyKmip, string PyKmipMix, int PyKmipProcesses, string? OutFile, string CommandLine, string[] ServerEnvironment);
+    string? ServerDll, bool Echo, bool PyKmip, string PyKmipMix, int PyKmipProcesses, string? OutFile, string CommandLine, string[] ServerEnvironment, string? AppendHeading);
 
 /// <summary>
 /// Runs the scenarios: against a running server, or against Kms.Server processes it starts itself (KMIP mode and
@@ -208,7 +208,12 @@ public sealed class Bench(BenchOptions o, TextWriter output)
         string table = md.ToString();
         output.WriteLine();
         output.WriteLine(table);
-        if (o.OutFile is { } file)
+        if (o.OutFile is { } appendTo && o.AppendHeading is { } heading)
+        {
+            File.AppendAllText(appendTo, $"\n## {heading}\n\nCommand: `{o.CommandLine}`\n\n{table}");
+            output.WriteLine("appended to: " + appendTo);
+        }
+        else if (o.OutFile is { } file)
         {
             var doc = new StringBuilder();
             doc.AppendLine($"# Kms benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();

@@ -9,7 +9,7 @@ var duration = new Option<double>("--duration") { Description = "Measured second
 var warmUp = new Option<double>("--warmup") { Description = "Warm-up seconds before each measurement.", DefaultValueFactory = _ => 5 };
 var maxOps = new Option<long>("--max-ops") { Description = "Stop after this many measured messages (0 = only the duration bounds the run).", DefaultValueFactory = _ => 0 };
 var rate = new Option<double>("--rate") { Description = "Pace the load at this many messages/s in total (one in flight per connection); 0 = as fast as possible." };
-var suite = new Option<string?>("--suite") { Description = "'standard' runs the issue-7 scenarios instead of one --mix scenario." };
+var suite = new Option<string?>("--suite") { Description = "'standard' runs the issue-7 scenarios instead of one --mix scenario; 'create' runs durable create at 1, 16, 64 connections." };
 var host = new Option<string?>("--host") { Description = "A running server's address (loopback only)." };
 var port = new Option<int?>("--port") { Description = "A running server's KMIP port; without it the tool starts Kms.Server itself." };
 var ca = new Option<string?>("--ca") { Description = "PEM CA of the running server." };
@@ -22,10 +22,11 @@ var pykmipMix = new Option<string>("--pykmip-mix") { Description = "Mix of the P
 var pykmipProcesses = new Option<int>("--pykmip-processes") { Description = "PyKMIP driver processes.", DefaultValueFactory = _ => 4 };
 var serverEnv = new Option<string[]>("--server-env") { Description = "NAME=VALUE set in the environment of the Kms.Server processes it starts (repeatable), for experiments.", AllowMultipleArgumentsPerToken = false };
 var output = new Option<string?>("--out", "-o") { Description = "Write the results as Markdown to this file." };
+var append = new Option<string?>("--append") { Description = "Append the table to the --out file under this heading instead of writing a new file." };
 
 var root = new RootCommand("Kms load generator: mutual-TLS KMIP load with an echo baseline and a PyKMIP comparison, over loopback.")
 {
-    mix, connections, depth, duration, warmUp, maxOps, rate, suite, host, port, ca, cert, key, server, noEcho, pykmip, pykmipMix, pykmipProcesses, serverEnv, output,
+    mix, connections, depth, duration, warmUp, maxOps, rate, suite, host, port, ca, cert, key, server, noEcho, pykmip, pykmipMix, pykmipProcesses, serverEnv, output, append,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -49,6 +50,7 @@ root.SetAction(async (parse, cancellationToken) =>
         scenarios = [new Scenario($"{m} c{parse.GetValue(connections)}" + (parse.GetValue(depth) > 1 ? $"x{parse.GetValue(depth)}" : ""), m, parse.GetValue(connections), parse.GetValue(depth))];
     }
     else if (suiteName == "standard") scenarios = Scenario.Standard;
+    else if (suiteName == "create") scenarios = Scenario.Create;
     else
     {
         Console.Error.WriteLine("unknown suite: " + suiteName);
@@ -57,7 +59,7 @@ root.SetAction(async (parse, cancellationToken) =>
     var options = new BenchOptions(scenarios, TimeSpan.FromSeconds(parse.GetValue(warmUp)), TimeSpan.FromSeconds(parse.GetValue(duration)),
         parse.GetValue(maxOps), parse.GetValue(rate), h, parse.GetValue(port), parse.GetValue(ca), parse.GetValue(cert), parse.GetValue(key),
         parse.GetValue(server), !parse.GetValue(noEcho), parse.GetValue(pykmip), parse.GetValue(pykmipMix)!, parse.GetValue(pykmipProcesses),
-        parse.GetValue(output), "Kms.Load " + string.Join(' ', args), parse.GetValue(serverEnv) ?? []);
+        parse.GetValue(output), "Kms.Load " + string.Join(' ', args), parse.GetValue(serverEnv) ?? [], parse.GetValue(append));
     var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
     return await new Bench(options, TextWriter.Synchronized(stdout)).RunAsync();
 });

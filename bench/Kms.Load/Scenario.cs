@@ -24,4 +24,12 @@ public sealed record Scenario(string Name, string Mix, int Connections, int Dept
         new("locate-by-tag c16", "locate-by-tag", 16, 1),
         new("batch-10 c16", "batch-10", 16, 1),
     ];
+
+    /// <summary>Durable create only (for experiments with the server's environment, e.g. its thread pool).</summary>
+    public static IReadOnlyList<Scenario> Create { get; } =
+    [
+        new("create c1", "create", 1, 1, Echo: false),
+        new("create c16", "create", 16, 1, Echo: false),
+        new("create c64", "create", 64, 1, Echo: false),
+    ];
 }
