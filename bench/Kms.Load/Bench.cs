@@ -19,6 +19,7 @@ public sealed class Bench(BenchOptions o, TextWriter output)
 {
     private readonly List<Row> _rows = [];
     private readonly List<string> _notes = [];
+    private readonly string _loadAtStart = LoadAverage();
 
     private sealed record Row(Scenario Scenario, LoadResult? Kms, LoadResult? Echo, string? Error);
 
@@ -218,7 +219,7 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             var doc = new StringBuilder();
             doc.AppendLine($"# Kms benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
             doc.AppendLine($"Machine: {Environment.ProcessorCount} logical CPUs, {CpuModel()}, {MemoryGiB():F0} GiB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}.");
-            doc.AppendLine($"Load average at the end: {LoadAverage()}. Client and servers share the same cores over loopback; each Kms figure is paired with the echo mode of the same listener measured right after it.").AppendLine();
+            doc.AppendLine($"Load average (1, 5, 15 min) at the start: {_loadAtStart}; at the end: {LoadAverage()}. Client and servers share the same cores over loopback; each Kms figure is paired with the echo mode of the same listener measured right after it.").AppendLine();
             doc.AppendLine("Command: `" + o.CommandLine + "`").AppendLine();
             doc.AppendLine($"Warm-up {o.WarmUp.TotalSeconds:F0} s, measured {o.Duration.TotalSeconds:F0} s per scenario and mode. ops/s counts batch items (a batch-10 message = 10 operations). Latency is per message, send to whole response.").AppendLine();
             doc.Append(table);
