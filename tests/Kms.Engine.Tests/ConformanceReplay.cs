@@ -127,6 +127,7 @@ public sealed class ConformanceReplayTests(ITestOutputHelper output)
     [InlineData("v2.1", "BL-M-7-21")]
     [InlineData("v2.1", "BL-M-8-21")]
     [InlineData("v2.1", "BL-M-9-21")]
+    [InlineData("v2.1", "BL-M-10-21")]
     [InlineData("v2.1", "BL-M-11-21")]
     [InlineData("v2.1", "BL-M-12-21")]
     [InlineData("v2.1", "BL-M-13-21")]

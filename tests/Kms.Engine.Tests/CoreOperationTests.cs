@@ -263,4 +263,24 @@ public sealed class CoreOperationTests : IDisposable
         _t.Fails(ResultReason.GeneralFailure, Operation.Create, Req.CreateAes(128, TtlvElement.Boolean(Tag.QuantumSafe, true)));
         _t.Ok(Operation.Create, Req.CreateAes(256, TtlvElement.Boolean(Tag.QuantumSafe, true)));
     }
+
+    [Fact]
+    public void Registered_x509_certificates_get_their_certificate_attributes()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=kms-test, O=Acme, C=FR", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var der = cert.RawData;
+        var id = Uid(_t.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.Certificate),
+            TtlvElement.Structure(Tag.Certificate, TtlvElement.Enumeration(Tag.CertificateType, (uint)CertificateType.X_509), TtlvElement.ByteString(Tag.CertificateValue, der)))));
+        var a = _t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(id))).Find(Tag.Attributes)!;
+        Assert.Equal(der.Length, a.Find(Tag.CertificateLength)!.Int32);
+        Assert.Equal("kms-test", a.Find(Tag.CertificateSubjectCN)!.Text);
+        Assert.Equal("Acme", a.Find(Tag.CertificateIssuerO)!.Text);
+        Assert.Equal((uint)DigitalSignatureAlgorithm.ECDSAWithSHA256, a.Find(Tag.DigitalSignatureAlgorithm)!.UInt32);
+        Assert.Equal(cert.SubjectName.RawData, a.FindPath(Tag.X_509CertificateSubject, Tag.SubjectDistinguishedName)!.Bytes);
+        _t.Fails(ResultReason.AttributeReadOnly, Operation.ModifyAttribute, Req.Payload(Req.Id(id), TtlvElement.Structure(Tag.NewAttribute, TtlvElement.Integer(Tag.CertificateLength, 1))));
+        var v1 = _t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(id), TtlvElement.TextString(Tag.AttributeName, "X.509 Certificate Identifier")), KmipVersion.V1_1);
+        Assert.NotNull(v1.FindPath(Tag.Attribute, Tag.AttributeValue, Tag.CertificateSerialNumber));
+    }
 }

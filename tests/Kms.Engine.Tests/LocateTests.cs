@@ -117,4 +117,26 @@ public sealed class LocateTests : IDisposable
         Assert.Equal(ResultStatus.Success, items[1].Status);
         Assert.Equal(ResultReason.ObjectNotFound, items[3].Reason);
     }
+
+    [Fact]
+    public void Index_only_and_filtering_paths_agree()
+    {
+        var uri = _t.Ok(Operation.Create, Req.CreateAes(128, TtlvElement.Structure(Tag.Name, TtlvElement.TextString(Tag.NameValue, "n1"),
+            TtlvElement.Enumeration(Tag.NameType, (uint)NameType.URI)), Req.Tags("shared"))).Find(Tag.UniqueIdentifier)!.Text;
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Empty(Where(Req.Name("n1")));
+        Assert.Equal([uri], Where(TtlvElement.Structure(Tag.Name, TtlvElement.TextString(Tag.NameValue, "n1"), TtlvElement.Enumeration(Tag.NameType, (uint)NameType.URI))));
+        Assert.Equal([uri], Where(TtlvElement.Structure(Tag.Name, TtlvElement.TextString(Tag.NameValue, "n1"))));
+
+        // Bob owns one tagged object and may locate one of Alice's: results from both scopes, newest first.
+        var bobs = _t.Ok(Operation.Create, Req.CreateAes(128, Req.Tags("shared")), null, "bob").Find(Tag.UniqueIdentifier)!.Text;
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        var alices = Create(128, Req.Tags("shared"));
+        _t.Engine.Access.Grant(new CallerIdentity("alice", "http", null), alices, "bob", [Kms.Engine.Access.Permission.Locate]);
+        Assert.Equal([alices, bobs], Locate(null, "bob", Req.Attrs(Req.Tags("shared"))));
+        Assert.Equal([alices, uri], Where(Req.Tags("shared")));
+        // Archived objects leave the index-only path too.
+        _t.Ok(Operation.Archive, Req.Payload(Req.Id(uri)));
+        Assert.Equal([alices], Where(Req.Tags("shared")));
+    }
 }

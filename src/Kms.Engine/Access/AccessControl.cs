@@ -97,7 +97,7 @@ public sealed class AccessControl
         ArgumentNullException.ThrowIfNull(caller);
         var list = new List<OwnedObject>();
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        foreach (var id in _engine.Store.FindByTerms(["owner=" + caller.User]))
+        foreach (var id in _engine.Store.FindByTerms([ObjectCodec.Term("owner=", caller.User)]))
         {
             if (!_engine.Store.TryRead(id, out var record)) continue;
             var obj = ObjectCodec.Deserialize(record);
@@ -116,7 +116,7 @@ public sealed class AccessControl
         var ids = new List<(string Id, long Seq, ManagedObject Obj)>();
         foreach (var who in (string[])[caller.User, Everyone])
         {
-            foreach (var id in _engine.Store.FindByTerms(["grant=" + who]))
+            foreach (var id in _engine.Store.FindByTerms([ObjectCodec.Term("grant=", who)]))
             {
                 if (!seen.Add(id) || !_engine.Store.TryRead(id, out var record)) continue;
                 var obj = ObjectCodec.Deserialize(record);

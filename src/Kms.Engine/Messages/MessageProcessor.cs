@@ -151,7 +151,14 @@ internal static class MessageProcessor
                 var saved = batch.IdPlaceholder;
                 r = RunItem(engine, caller, version, item, work, batch);
                 if (r.Status != ResultStatus.Success) break;
-                if (work.Commit() == CommitStatus.Committed) break;
+                var status = TryCommit(work);
+                if (status == CommitStatus.Committed) break;
+                if (status is null)
+                {
+                    batch.IdPlaceholder = saved;
+                    r = Failed(item, ResultReason.GeneralFailure, "Storage failure");
+                    break;
+                }
                 batch.IdPlaceholder = saved;
                 r = Failed(item, ResultReason.GeneralFailure, "Too many concurrent changes; retry");
             }
@@ -195,14 +202,15 @@ internal static class MessageProcessor
                 }
                 return results;
             }
-            if (work.Commit() == CommitStatus.Committed) return results;
-            if (attempt + 1 >= EngineCore.MaxCommitAttempts)
+            var status = TryCommit(work);
+            if (status == CommitStatus.Committed) return results;
+            if (status is null || attempt + 1 >= EngineCore.MaxCommitAttempts)
             {
                 foreach (var r in results)
                 {
                     r.Status = ResultStatus.OperationFailed;
                     r.Reason = ResultReason.GeneralFailure;
-                    r.Message = "Too many concurrent changes; retry";
+                    r.Message = status is null ? "Storage failure" : "Too many concurrent changes; retry";
                     r.Payload = null;
                     r.Duration = Stopwatch.GetElapsedTime(start);
                 }
@@ -252,6 +260,19 @@ internal static class MessageProcessor
         }
         r.UniqueIdentifier = context.UniqueIdentifier;
         return r;
+    }
+
+    /// <summary>Commits; a store failure (e.g. a record over the store's size bound) becomes null, never an exception out of Process.</summary>
+    private static CommitStatus? TryCommit(UnitOfWork work)
+    {
+        try
+        {
+            return work.Commit();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
+        {
+            return null;
+        }
     }
 
     private static bool OperationExists(Operation operation, KmipVersion version)

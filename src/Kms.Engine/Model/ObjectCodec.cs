@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Kms.Engine.Access;
 using Kms.Engine.Storage;
 using Kms.Ttlv;
@@ -11,8 +13,8 @@ namespace Kms.Engine.Model;
 /// using private extension tags 0x54FF01–0x54FF0F) and derives its index terms.
 /// </summary>
 /// <remarks>
-/// Index terms (all exact-match): <c>owner=U</c>, <c>type=SymmetricKey</c>, <c>state=Active</c>,
-/// <c>tag=T</c> (user and system tags), <c>name=N</c>, <c>alg=AES</c>, <c>len=256</c>, <c>link=ID</c>,
+/// Index terms (all exact-match; values longer than <see cref="MaxTermValue"/> are hashed, see <see cref="Term"/>): <c>owner=U</c>, <c>type=SymmetricKey</c>, <c>state=Active</c>,
+/// <c>tag=T</c> (user and system tags), <c>name=N</c>, <c>namet=Type:N</c>, <c>online</c> (neither destroyed nor archived), <c>alg=AES</c>, <c>len=256</c>, <c>link=ID</c>,
 /// <c>linkt=Type:ID</c>, <c>group=G</c>, <c>vattr=vendor:name</c>, <c>vval=vendor:name=text</c>,
 /// <c>grant=U</c> (U holds any grant) and <c>perm=U:Permission</c>.
 /// </remarks>
@@ -72,46 +74,60 @@ internal static class ObjectCodec
         return obj;
     }
 
+    /// <summary>Longest value kept verbatim in a term; longer values are replaced by "#" + SHA-256 hex (terms stay bounded).</summary>
+    public const int MaxTermValue = 512;
+
+    /// <summary>One index term: <c>prefix + value</c>, or <c>prefix + "#" + SHA-256(value)</c> for a long value.</summary>
+    public static string Term(string prefix, string value)
+        => value.Length <= MaxTermValue ? prefix + value : prefix + "#" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+
+    /// <summary>The term of objects in on-line storage (neither destroyed nor archived).</summary>
+    public const string OnlineTerm = "online";
+
     public static List<string> IndexTerms(ManagedObject obj)
     {
         var terms = new List<string>
         {
-            "owner=" + obj.Owner,
+            Term("owner=", obj.Owner),
             "type=" + obj.ObjectType,
             "state=" + obj.StoredState,
             "tag=" + obj.SystemTag,
         };
-        foreach (var t in obj.UserTags) terms.Add("tag=" + t);
+        if (!obj.IsDestroyed && !obj.Archived) terms.Add(OnlineTerm);
+        foreach (var t in obj.UserTags) terms.Add(Term("tag=", t));
         foreach (var a in obj.Attributes)
         {
             var v = a.Value;
             switch (a.Tag)
             {
-                case Tag.Name when v.Find(Tag.NameValue) is { } n: terms.Add("name=" + n.Text); break;
+                case Tag.Name when v.Find(Tag.NameValue) is { } n:
+                    terms.Add(Term("name=", n.Text));
+                    if (v.Find(Tag.NameType) is { } nt) terms.Add(Term("namet=" + nt.UInt32.ToString(CultureInfo.InvariantCulture) + ":", n.Text));
+                    break;
                 case Tag.CryptographicAlgorithm: terms.Add("alg=" + v.UInt32.ToString(CultureInfo.InvariantCulture)); break;
                 case Tag.CryptographicLength: terms.Add("len=" + v.Int32.ToString(CultureInfo.InvariantCulture)); break;
-                case Tag.ObjectGroup: terms.Add("group=" + v.Text); break;
+                case Tag.ObjectGroup: terms.Add(Term("group=", v.Text)); break;
                 case Tag.Link:
                     var id = v.Find(Tag.LinkedObjectIdentifier);
                     var lt = v.Find(Tag.LinkType);
                     if (id is { Type: ItemType.TextString })
                     {
-                        terms.Add("link=" + id.Text);
-                        if (lt is not null) terms.Add("linkt=" + lt.UInt32.ToString(CultureInfo.InvariantCulture) + ":" + id.Text);
+                        terms.Add(Term("link=", id.Text));
+                        if (lt is not null) terms.Add(Term("linkt=" + lt.UInt32.ToString(CultureInfo.InvariantCulture) + ":", id.Text));
                     }
                     break;
                 case Tag.Attribute:
                     var key = a.Key;
-                    terms.Add("vattr=" + key.Vendor + ":" + key.Name);
-                    if (v.Find(Tag.AttributeValue) is { Type: ItemType.TextString } tv) terms.Add("vval=" + key.Vendor + ":" + key.Name + "=" + tv.Text);
+                    terms.Add(Term("vattr=", key.Vendor + ":" + key.Name));
+                    if (v.Find(Tag.AttributeValue) is { Type: ItemType.TextString } tv) terms.Add(Term("vval=", key.Vendor + ":" + key.Name + "=" + tv.Text));
                     break;
             }
         }
         foreach (var (user, perms) in obj.Grants)
         {
             if (perms == Permission.None) continue;
-            terms.Add("grant=" + user);
-            foreach (var p in PermissionNames.Split(perms)) terms.Add("perm=" + user + ":" + p);
+            terms.Add(Term("grant=", user));
+            foreach (var p in PermissionNames.Split(perms)) terms.Add(Term("perm=", user + ":" + p));
         }
         return [.. terms.Distinct(StringComparer.Ordinal)];
     }

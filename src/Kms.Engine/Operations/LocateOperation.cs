@@ -53,10 +53,28 @@ internal sealed class LocateOperation : IKmipOperation
             if (AttributeRules.IsDate(key.Tag) && values.Count > 2) throw KmipFault.Invalid("At most two instances of a date attribute");
         }
 
-        var terms = SelectiveTerms(criteria, requiredTags);
+        var terms = SelectiveTerms(criteria, requiredTags, out bool covered);
         var user = ctx.Caller.User;
+        string[] scopes = [ObjectCodec.Term("owner=", user), ObjectCodec.Term("perm=", user + ":" + Permission.Locate), ObjectCodec.Term("perm=", AccessControl.Everyone + ":" + Permission.Locate)];
+
+        // Index-only path: when the terms decide every criterion and only on-line objects are wanted, the
+        // result is the index's (newest-first) list; nothing is loaded but the page's ids.
+        if (covered && mask == StorageStatusMask.OnLineStorage)
+        {
+            List<string>? only = null;
+            int nonEmpty = 0;
+            foreach (var scope in scopes)
+            {
+                var ids = ctx.Work.FindByTerms([.. terms, scope, ObjectCodec.OnlineTerm]);
+                if (ids.Count == 0) continue;
+                nonEmpty++;
+                only = ids;
+            }
+            if (nonEmpty <= 1) return Respond(ctx, only ?? [], offset, maxItems);
+        }
+
         var candidates = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var scope in (string[])["owner=" + user, "perm=" + user + ":" + Permission.Locate, "perm=" + AccessControl.Everyone + ":" + Permission.Locate])
+        foreach (var scope in scopes)
         {
             foreach (var id in ctx.Work.FindByTerms([.. terms, scope])) candidates.Add(id);
         }
@@ -76,13 +94,18 @@ internal sealed class LocateOperation : IKmipOperation
         // Newest first; objects created earlier in this batch (not yet stored, Version 0) are the newest.
         matches.Sort(static (a, b) => Order(b).CompareTo(Order(a)));
 
+        return Respond(ctx, matches.ConvertAll(m => m.Id), offset, maxItems);
+    }
+
+    private static TtlvElement Respond(OperationContext ctx, List<string> matches, int offset, int? maxItems)
+    {
         var response = TtlvElement.Structure(Tag.ResponsePayload);
         if (AttributeRules.ExistsIn(Tag.LocatedItems, ctx.Version)) response.Children.Add(TtlvElement.Integer(Tag.LocatedItems, matches.Count));
         int taken = 0;
         for (int i = offset; i < matches.Count; i++)
         {
             if (maxItems is > 0 && taken >= maxItems) break;
-            response.Children.Add(TtlvElement.TextString(Tag.UniqueIdentifier, matches[i].Id));
+            response.Children.Add(TtlvElement.TextString(Tag.UniqueIdentifier, matches[i]));
             taken++;
         }
         ctx.Batch.IdPlaceholder = taken == 1 ? response.Children[^1].Text : null;
@@ -91,33 +114,71 @@ internal sealed class LocateOperation : IKmipOperation
 
     private static long Order(ManagedObject o) => o.Version == 0 ? long.MaxValue : o.Sequence;
 
-    private static List<string> SelectiveTerms(Dictionary<AttributeKey, List<TtlvElement>> criteria, List<string> tags)
+    /// <summary>
+    /// The index terms of the criteria; <paramref name="covered"/> is true when the terms alone decide a match
+    /// (every criterion has an exact term), so no object needs to be loaded to filter.
+    /// </summary>
+    private static List<string> SelectiveTerms(Dictionary<AttributeKey, List<TtlvElement>> criteria, List<string> tags, out bool covered)
     {
         var terms = new List<string>();
-        foreach (var t in tags) terms.Add("tag=" + t);
+        covered = true;
+        foreach (var t in tags) terms.Add(ObjectCodec.Term("tag=", t));
         foreach (var (key, values) in criteria)
         {
             foreach (var v in values)
             {
-                switch (key.Tag)
-                {
-                    case Tag.ObjectType when v.Type == ItemType.Enumeration: terms.Add("type=" + (ObjectType)v.UInt32); break;
-                    case Tag.Name when v.Find(Tag.NameValue) is { Type: ItemType.TextString } n: terms.Add("name=" + n.Text); break;
-                    case Tag.CryptographicAlgorithm when v.Type == ItemType.Enumeration: terms.Add("alg=" + v.UInt32.ToString(CultureInfo.InvariantCulture)); break;
-                    case Tag.CryptographicLength when v.Type == ItemType.Integer: terms.Add("len=" + v.Int32.ToString(CultureInfo.InvariantCulture)); break;
-                    case Tag.ObjectGroup when v.Type == ItemType.TextString: terms.Add("group=" + v.Text); break;
-                    case Tag.Link when v.Find(Tag.LinkedObjectIdentifier) is { Type: ItemType.TextString } id:
-                        terms.Add(v.Find(Tag.LinkType) is { } lt ? "linkt=" + lt.UInt32.ToString(CultureInfo.InvariantCulture) + ":" + id.Text : "link=" + id.Text);
-                        break;
-                    case Tag.Attribute:
-                        terms.Add(v.Find(Tag.AttributeValue) is { Type: ItemType.TextString } tv
-                            ? "vval=" + key.Vendor + ":" + key.Name + "=" + tv.Text
-                            : "vattr=" + key.Vendor + ":" + key.Name);
-                        break;
-                }
+                var term = TermOf(key, v, out bool exact);
+                if (term is not null) terms.Add(term);
+                covered &= exact;
             }
         }
         return terms;
+    }
+
+    /// <summary>The index term of one criterion value, and whether that term is an exact test of the criterion.</summary>
+    private static string? TermOf(AttributeKey key, TtlvElement v, out bool exact)
+    {
+        exact = false;
+        switch (key.Tag)
+        {
+            case Tag.ObjectType when v.Type == ItemType.Enumeration:
+                exact = true;
+                return "type=" + (ObjectType)v.UInt32;
+            case Tag.CryptographicAlgorithm when v.Type == ItemType.Enumeration:
+                exact = true;
+                return "alg=" + v.UInt32.ToString(CultureInfo.InvariantCulture);
+            case Tag.CryptographicLength when v.Type == ItemType.Integer:
+                exact = true;
+                return "len=" + v.Int32.ToString(CultureInfo.InvariantCulture);
+            case Tag.ObjectGroup when v.Type == ItemType.TextString:
+                exact = true;
+                return ObjectCodec.Term("group=", v.Text);
+            case Tag.Name when v.Find(Tag.NameValue) is { Type: ItemType.TextString } n:
+                if (v.Find(Tag.NameType) is { Type: ItemType.Enumeration } nt)
+                {
+                    exact = v.Children.Count == 2;
+                    return ObjectCodec.Term("namet=" + nt.UInt32.ToString(CultureInfo.InvariantCulture) + ":", n.Text);
+                }
+                exact = v.Children.Count == 1;
+                return ObjectCodec.Term("name=", n.Text);
+            case Tag.Link when v.Find(Tag.LinkedObjectIdentifier) is { Type: ItemType.TextString } id:
+                if (v.Find(Tag.LinkType) is { Type: ItemType.Enumeration } lt)
+                {
+                    exact = v.Children.Count == 2;
+                    return ObjectCodec.Term("linkt=" + lt.UInt32.ToString(CultureInfo.InvariantCulture) + ":", id.Text);
+                }
+                exact = v.Children.Count == 1;
+                return ObjectCodec.Term("link=", id.Text);
+            case Tag.Attribute:
+                if (v.Find(Tag.AttributeValue) is { Type: ItemType.TextString } tv)
+                {
+                    exact = v.Children.Count == 3;
+                    return ObjectCodec.Term("vval=", key.Vendor + ":" + key.Name + "=" + tv.Text);
+                }
+                return ObjectCodec.Term("vattr=", key.Vendor + ":" + key.Name);
+            default:
+                return null;
+        }
     }
 
     private static bool InStorage(ManagedObject obj, StorageStatusMask mask, bool wantsDestroyed, bool is1x)

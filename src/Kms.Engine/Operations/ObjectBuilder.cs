@@ -88,6 +88,7 @@ internal static class ObjectBuilder
             obj.SetSingle(TtlvElement.Boolean(Tag.AlwaysSensitive, obj.Get(Tag.Sensitive)?.Bool ?? false));
             obj.SetSingle(TtlvElement.Boolean(Tag.NeverExtractable, !(obj.Get(Tag.Extractable)?.Bool ?? true)));
         }
+        CertificateAttributes.Derive(obj);
         obj.SetSingle(TtlvElement.Enumeration(Tag.State, (uint)State.PreActive));
         obj.SetSingle(TtlvElement.DateTime(Tag.InitialDate, ctx.Now));
         obj.SetSingle(TtlvElement.DateTime(Tag.LastChangeDate, ctx.Now));

@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Kms.Ttlv;
+using Kms.Ttlv.Tree;
+
+namespace Kms.Engine.Model;
+
+/// <summary>
+/// Derives the certificate attributes of a registered X.509 certificate (KMIP 2.1 §4.6–4.9, 1.4 §3.8–3.12):
+/// Certificate Length, X.509 Certificate Identifier/Subject/Issuer (1.1+), Certificate Subject/Issuer
+/// CN, O, OU, Email, C, ST, L, UID, Serial Number, Title, DC, DN Qualifier (1.4+) and Digital Signature
+/// Algorithm. A value the client already gave is kept. Bytes that do not parse as X.509 only get
+/// Certificate Length.
+/// </summary>
+internal static class CertificateAttributes
+{
+    private static readonly (string Oid, Tag Subject, Tag Issuer)[] s_rdns =
+    [
+        ("2.5.4.3", Tag.CertificateSubjectCN, Tag.CertificateIssuerCN),
+        ("2.5.4.10", Tag.CertificateSubjectO, Tag.CertificateIssuerO),
+        ("2.5.4.11", Tag.CertificateSubjectOU, Tag.CertificateIssuerOU),
+        ("1.2.840.113549.1.9.1", Tag.CertificateSubjectEmail, Tag.CertificateIssuerEmail),
+        ("2.5.4.6", Tag.CertificateSubjectC, Tag.CertificateIssuerC),
+        ("2.5.4.8", Tag.CertificateSubjectST, Tag.CertificateIssuerST),
+        ("2.5.4.7", Tag.CertificateSubjectL, Tag.CertificateIssuerL),
+        ("0.9.2342.19200300.100.1.1", Tag.CertificateSubjectUID, Tag.CertificateIssuerUID),
+        ("2.5.4.5", Tag.CertificateSubjectSerialNumber, Tag.CertificateIssuerSerialNumber),
+        ("2.5.4.12", Tag.CertificateSubjectTitle, Tag.CertificateIssuerTitle),
+        ("0.9.2342.19200300.100.1.25", Tag.CertificateSubjectDC, Tag.CertificateIssuerDC),
+        ("2.5.4.46", Tag.CertificateSubjectDNQualifier, Tag.CertificateIssuerDNQualifier),
+    ];
+
+    private static readonly Dictionary<string, DigitalSignatureAlgorithm> s_signatures = new(StringComparer.Ordinal)
+    {
+        ["1.2.840.113549.1.1.5"] = DigitalSignatureAlgorithm.SHA_1WithRSAEncryption,
+        ["1.2.840.113549.1.1.14"] = DigitalSignatureAlgorithm.SHA_224WithRSAEncryption,
+        ["1.2.840.113549.1.1.11"] = DigitalSignatureAlgorithm.SHA_256WithRSAEncryption,
+        ["1.2.840.113549.1.1.12"] = DigitalSignatureAlgorithm.SHA_384WithRSAEncryption,
+        ["1.2.840.113549.1.1.13"] = DigitalSignatureAlgorithm.SHA_512WithRSAEncryption,
+        ["1.2.840.113549.1.1.10"] = DigitalSignatureAlgorithm.RSASSA_PSS,
+        ["1.2.840.10040.4.3"] = DigitalSignatureAlgorithm.DSAWithSHA_1,
+        ["2.16.840.1.101.3.4.3.1"] = DigitalSignatureAlgorithm.DSAWithSHA224,
+        ["2.16.840.1.101.3.4.3.2"] = DigitalSignatureAlgorithm.DSAWithSHA256,
+        ["1.2.840.10045.4.1"] = DigitalSignatureAlgorithm.ECDSAWithSHA_1,
+        ["1.2.840.10045.4.3.1"] = DigitalSignatureAlgorithm.ECDSAWithSHA224,
+        ["1.2.840.10045.4.3.2"] = DigitalSignatureAlgorithm.ECDSAWithSHA256,
+        ["1.2.840.10045.4.3.3"] = DigitalSignatureAlgorithm.ECDSAWithSHA384,
+        ["1.2.840.10045.4.3.4"] = DigitalSignatureAlgorithm.ECDSAWithSHA512,
+    };
+
+    public static void Derive(ManagedObject obj)
+    {
+        if (obj.ObjectType != ObjectType.Certificate || obj.Value?.Find(Tag.CertificateValue) is not { Type: ItemType.ByteString } value) return;
+        Add(obj, TtlvElement.Integer(Tag.CertificateLength, value.Bytes.Length));
+        if (obj.Value.Find(Tag.CertificateType) is not { } type || type.UInt32 != (uint)CertificateType.X_509) return;
+        X509Certificate2 cert;
+        try
+        {
+            cert = X509CertificateLoader.LoadCertificate(value.Bytes);
+        }
+        catch (CryptographicException)
+        {
+            return;
+        }
+        using (cert)
+        {
+            var serial = cert.SerialNumberBytes.ToArray();
+            serial.AsSpan().Reverse(); // SerialNumberBytes is little-endian; KMIP carries the DER (big-endian) value.
+            Add(obj, TtlvElement.Structure(Tag.X_509CertificateIdentifier,
+                TtlvElement.ByteString(Tag.IssuerDistinguishedName, cert.IssuerName.RawData),
+                TtlvElement.ByteString(Tag.CertificateSerialNumber, serial)));
+            Add(obj, TtlvElement.Structure(Tag.X_509CertificateSubject, TtlvElement.ByteString(Tag.SubjectDistinguishedName, cert.SubjectName.RawData)));
+            Add(obj, TtlvElement.Structure(Tag.X_509CertificateIssuer, TtlvElement.ByteString(Tag.IssuerDistinguishedName, cert.IssuerName.RawData)));
+            AddNames(obj, cert.SubjectName, subject: true);
+            AddNames(obj, cert.IssuerName, subject: false);
+            if (cert.SignatureAlgorithm.Value is { } oid && s_signatures.TryGetValue(oid, out var alg))
+                Add(obj, TtlvElement.Enumeration(Tag.DigitalSignatureAlgorithm, (uint)alg));
+        }
+    }
+
+    private static void AddNames(ManagedObject obj, X500DistinguishedName name, bool subject)
+    {
+        foreach (var rdn in name.EnumerateRelativeDistinguishedNames())
+        {
+            if (rdn.HasMultipleElements) continue;
+            var oid = rdn.GetSingleElementType().Value;
+            var text = rdn.GetSingleElementValue();
+            if (text is null) continue;
+            foreach (var (o, s, i) in s_rdns)
+            {
+                if (o == oid) obj.AddInstance(TtlvElement.TextString(subject ? s : i, text));
+            }
+        }
+    }
+
+    private static void Add(ManagedObject obj, TtlvElement value)
+    {
+        if (obj.Get(value.Tag) is null) obj.AddInstance(value);
+    }
+}
