@@ -7,6 +7,16 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# PyKMIP (Debian python3-pykmip) for the interoperability tests in tests/Kms.Conformance.Tests. It imports only under
+# Debian's /usr/bin/python3. Skipped when it already imports; apt-get update only when the first install fails.
+if ! /usr/bin/python3 -c 'import kmip' >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y -q python3-pykmip >/dev/null 2>&1; then
+    apt-get update -q >/dev/null 2>&1
+    apt-get install -y -q python3-pykmip 2>&1 | tail -n 2
+  fi
+fi
+
 dotnet build Kms.sln -c Release 2>&1 | tail -n 3
 build=${PIPESTATUS[0]}
 if [ "$build" -ne 0 ]; then

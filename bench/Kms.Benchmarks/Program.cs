@@ -1,3 +1,20 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
+using Kms.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Kms.Benchmarks.Messages).Assembly).Run(args);
+// Console modes (throughput at N concurrent callers does not fit BenchmarkDotNet):
+//   durable-creates [seconds]   durable single-object creates/s at 1, 16 and 64 callers
+//   locate-1m [records]         FindByTerms by tag over 1M records
+// Anything else goes to BenchmarkDotNet.
+switch (args.FirstOrDefault())
+{
+    case "durable-creates":
+        StoreThroughput.DurableCreates(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+        break;
+    case "locate-1m":
+        StoreThroughput.Locate(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);
+        break;
+    default:
+        BenchmarkSwitcher.FromAssembly(typeof(Messages).Assembly).Run(args);
+        break;
+}

@@ -99,6 +99,27 @@ public sealed class KmipClient : IAsyncDisposable
         return await ReadResponseAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Pipelining: writes every request in one write, then reads as many responses, which the server
+    /// returns in request order.
+    /// </summary>
+    public async Task<byte[][]> SendPipelinedAsync(IReadOnlyList<ReadOnlyMemory<byte>> requests, CancellationToken cancellationToken = default)
+    {
+        int total = 0;
+        foreach (var r in requests) total += r.Length;
+        byte[] batch = new byte[total];
+        int offset = 0;
+        foreach (var r in requests)
+        {
+            r.Span.CopyTo(batch.AsSpan(offset));
+            offset += r.Length;
+        }
+        await WriteAsync(batch, cancellationToken);
+        var responses = new byte[requests.Count][];
+        for (int i = 0; i < responses.Length; i++) responses[i] = await ReadResponseAsync(cancellationToken);
+        return responses;
+    }
+
     /// <summary>Sends one RequestMessage and returns the decoded ResponseMessage.</summary>
     public async Task<TtlvElement> SendAsync(TtlvElement request, CancellationToken cancellationToken = default) =>
         TtlvElement.Decode(await SendRawAsync(request.ToBytes(), cancellationToken));

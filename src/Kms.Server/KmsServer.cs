@@ -2,7 +2,6 @@ using System.Net;
 using System.Reflection;
 using System.Security.Authentication;
 using Kms.Engine;
-using Kms.Engine.Storage;
 using Kms.Server.Audit;
 using Kms.Server.Auth;
 using Kms.Server.Configuration;
@@ -82,7 +81,9 @@ public sealed class KmsServer : IAsyncDisposable
         var identities = new IdentityResolver(options);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(options.Logging.Level));
+        var level = Enum.Parse<LogLevel>(options.Logging.Level);
+        builder.Logging.SetMinimumLevel(level);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", level < LogLevel.Information ? level : LogLevel.Warning);   // no per-request lines by default
         if (configureLogging is null) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
         else configureLogging(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -111,7 +112,7 @@ public sealed class KmsServer : IAsyncDisposable
             k.Listen(httpAddress, options.Http.Port, lo =>
             {
                 httpListen = lo;
-                lo.Protocols = HttpProtocols.Http1AndHttp2;
+                lo.Protocols = tls is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;   // HTTP/2 needs TLS (ALPN)
                 if (tls is not null)
                     lo.UseHttps(HttpsOptions(tls, limits, tls.ClientRoots is null ? ClientCertificateMode.NoCertificate : ClientCertificateMode.AllowCertificate));
             });
@@ -147,14 +148,7 @@ public sealed class KmsServer : IAsyncDisposable
                 PrivilegedUsers = options.PrivilegedUsers.Count == 0 ? null : options.PrivilegedUsers,
                 Limits = options.Limits.Ttlv,
                 Audit = audit,
-                StoreFactory = o => FasterObjectStore.Open(new FasterStoreOptions
-                {
-                    DataDirectory = o.DataDirectory!,
-                    ClearOnStart = o.ClearOnStart,
-                    MasterKeyFile = o.MasterKeyFile,
-                    MasterKeyEnvironmentVariable = o.MasterKeyEnvironmentVariable,
-                    Warn = storeWarnings.Add,
-                }),
+                Warn = storeWarnings.Add,     // the engine's default store: FASTER in DataDirectory
             });
         }
         catch (InvalidOperationException e)

@@ -223,4 +223,75 @@ public sealed class EngineTransportTests
         Assert.Equal("admin", record.GetProperty("user").GetString());
         Directory.Delete(dir, recursive: true);
     }
+
+    [Fact]
+    public async Task EmailSanNamesTheUserWhenConfigured()
+    {
+        string dir = Directory.CreateTempSubdirectory("kms-audit-").FullName;
+        var o = ServerHarness.MutualTlsOptions();
+        o.Logging.AuditFile = Path.Combine(dir, "audit.jsonl");
+        o.Tls.ClientIdentity = "email";
+        await using (var h = await ServerHarness.StartAsync(o))
+        {
+            await using var carol = await h.ConnectAsync(Pki.Carol);
+            await carol.CreateAesKeyAsync();
+            Assert.True(await h.IsRefusedAsync(Pki.Alice), "no email SAN: no user");
+        }
+        var record = JsonDocument.Parse(File.ReadAllLines(o.Logging.AuditFile)[0]).RootElement;
+        Assert.Equal("carol@example.com", record.GetProperty("user").GetString());
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task PipelinedEngineRequestsAnsweredInOrderAndBadContentKeepsTheConnection()
+    {
+        await using var h = await ServerHarness.StartAsync(ServerHarness.MutualTlsOptions());
+        await using var alice = await h.ConnectAsync(Pki.Alice);
+        var ids = new List<string>();
+        for (int i = 0; i < 3; i++) ids.Add(await alice.CreateAesKeyAsync(128 + 64 * i));
+        var responses = await alice.SendPipelinedAsync(ids.Select(id => (ReadOnlyMemory<byte>)GetRequest(id).ToBytes()).ToList());
+        for (int i = 0; i < ids.Count; i++)
+            Assert.Equal(ids[i], Payload(TtlvElement.Decode(responses[i])).Find(Tag.UniqueIdentifier)!.Text);
+
+        // Well framed, but not a request: the engine answers Invalid Message and the stream stays in sync.
+        var bad = await alice.SendRawAsync(Messages.Padded(32));
+        var item = TtlvElement.Decode(bad).Find(Tag.BatchItem)!;
+        Assert.Equal((uint)ResultStatus.OperationFailed, item.Find(Tag.ResultStatus)!.UInt32);
+        Assert.Equal(ids[0], (await alice.GetAsync(ids[0])).Find(Tag.UniqueIdentifier)!.Text);
+    }
+
+    [Fact]
+    public async Task PrivilegedUsersAloneMayCreate()
+    {
+        var o = ServerHarness.MutualTlsOptions(Pki.BundlePem);
+        o.PrivilegedUsers = ["bob"];
+        await using var h = await ServerHarness.StartAsync(o);
+        await using var alice = await h.ConnectAsync(Pki.Alice);
+        await using var bob = await h.ConnectAsync(Pki.Bob);
+        Assert.False(string.IsNullOrEmpty(await bob.CreateAesKeyAsync()));
+        var e = await Assert.ThrowsAsync<KmipException>(() => alice.CreateAesKeyAsync());
+        Assert.Equal(ResultReason.PermissionDenied, e.Reason);
+    }
+
+    [Fact]
+    public async Task ObjectsSurviveAGracefulRestart()
+    {
+        var o = ServerHarness.MutualTlsOptions();
+        string id;
+        var first = KmsServer.Create(o, b => { });
+        await first.StartAsync();
+        await using (var alice = await KmipClient.ConnectAsync("127.0.0.1", first.SocketEndPoint!.Port, new KmipClientOptions
+        {
+            ClientCertificate = Pki.Alice, TrustedCertificates = [Pki.Ca1], TargetHost = "localhost",
+        }))
+        {
+            id = await alice.CreateAesKeyAsync();
+        }
+        await first.DisposeAsync();      // drains, then disposes the engine, which flushes the store
+
+        await using var h = await ServerHarness.StartAsync(o);   // same data directory
+        await using var again = await h.ConnectAsync(Pki.Alice);
+        Assert.Equal(id, (await again.GetAsync(id)).Find(Tag.UniqueIdentifier)!.Text);
+        Assert.True(File.Exists(Path.Combine(o.Db.DataDirectory, "master.key")));
+    }
 }

@@ -132,6 +132,14 @@ public class FramingTests
     }
 
     [Fact]
+    public void ALimitBelowTheHeaderSizeRefusesEverythingInsteadOfWrapping()
+    {
+        var buffer = new ReadOnlySequence<byte>(SampleMessages.GetRequest());
+        Assert.False(TtlvFramer.TryReadMessage(ref buffer, new TtlvLimits { MaxMessageSize = 0 }, out _, out var error));
+        Assert.Equal(FramingError.MessageTooLarge, error);
+    }
+
+    [Fact]
     public void CheckHeaderReportsTheWholeSize()
     {
         Assert.Equal(FramingError.None, TtlvFramer.CheckHeader(SampleMessages.GetRequest(), s_limits, out int total));

@@ -41,6 +41,9 @@ public sealed record CertificateTemplate
     public IReadOnlyList<string> Uris { get; init; } = [];
 }
 
+/// <remarks><see cref="KeyIdentifierHex"/> is the RFC 5280 §4.2.1.2 method (1) key identifier (SHA-1 of the
+/// subjectPublicKey BIT STRING value, lowercase hex), i.e. the Subject Key Identifier our certificates carry:
+/// the value of the <c>_cert_spki=</c> system tag. <see cref="SpkiSha256Hex"/> is SHA-256 of the whole SPKI DER.</remarks>
 /// <summary>Certificate attributes for Register/Import (KMIP 2.1 §4: Certificate Type, X.509 Certificate Identifier/Subject/Issuer, Digital Signature Algorithm; plus what the system tags need).</summary>
 public sealed record CertificateInfo(
     string Subject,
@@ -60,7 +63,8 @@ public sealed record CertificateInfo(
     string? CommonName,
     IReadOnlyList<string> SubjectAlternativeNames,
     string SpkiSha256Hex,
-    string CertificateSha256Hex);
+    string CertificateSha256Hex,
+    string KeyIdentifierHex);
 
 /// <summary>A PKCS#10 request after its self-signature was verified.</summary>
 public sealed record CertificateRequestInfo(string Subject, byte[] PublicKeySpki, IReadOnlyList<string> DnsNames, IReadOnlyList<string> IpAddresses, IReadOnlyList<string> Emails, IReadOnlyList<string> Uris);
@@ -216,7 +220,8 @@ public static class Certificates
             ski, aki, c.GetBasicConstraints() >= 0,
             cn.Count > 0 ? cn[^1] : null, sans,
             Convert.ToHexStringLower(SHA256.HashData(spki)),
-            Convert.ToHexStringLower(SHA256.HashData(der)));
+            Convert.ToHexStringLower(SHA256.HashData(der)),
+            Convert.ToHexStringLower(SHA1.HashData(c.SubjectPublicKeyInfo.PublicKey.GetOctets())));
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ public enum CryptoFailureReason
     MissingIv,
     /// <summary>The key bytes are not a valid key of the required kind or length.</summary>
     InvalidKey,
-    /// <summary>The key does not fit the operation (e.g. an EC key for RSA-OAEP).</summary>
+    /// <summary>The key does not fit the operation (e.g. an EC key for RSA-OAEP, an X25519 key to sign, a non-CA issuer). Usage-mask checks are the engine's and come first.</summary>
     IncompatibleKey,
     /// <summary>The requested key format (or conversion) is not supported for this key.</summary>
     KeyFormatNotSupported,
@@ -59,7 +59,7 @@ public sealed class CryptoFailure : Exception
         CryptoFailureReason.BadParameters => ResultReason.BadCryptographicParameters,
         CryptoFailureReason.MissingIv => ResultReason.MissingInitializationVector,
         CryptoFailureReason.InvalidKey => ResultReason.InvalidField,
-        CryptoFailureReason.IncompatibleKey => ResultReason.IncompatibleCryptographicUsageMask,
+        CryptoFailureReason.IncompatibleKey => ResultReason.InvalidField,
         CryptoFailureReason.KeyFormatNotSupported => ResultReason.KeyFormatTypeNotSupported,
         CryptoFailureReason.BadPassword => ResultReason.BadPassword,
         CryptoFailureReason.InvalidCsr => ResultReason.InvalidCSR,

@@ -10,8 +10,10 @@ internal static class Keys
 {
     internal static AsymmetricKeyParameter PrivateFromPkcs8(ReadOnlySpan<byte> pkcs8)
     {
-        try { return PrivateKeyFactory.CreateKey(pkcs8.ToArray()); }
+        var copy = pkcs8.ToArray();
+        try { return PrivateKeyFactory.CreateKey(copy); }
         catch (Exception) { return CryptoFailure.Throw<AsymmetricKeyParameter>(CryptoFailureReason.InvalidKey, "Private key could not be decoded."); }
+        finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(copy); }
     }
 
     internal static AsymmetricKeyParameter PublicFromSpki(ReadOnlySpan<byte> spki)

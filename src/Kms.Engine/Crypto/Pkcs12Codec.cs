@@ -33,7 +33,9 @@ public static class Pkcs12Codec
             .Build();
         store.SetKeyEntry(friendlyName, new AsymmetricKeyEntry(key), certs.ToArray());
         using var ms = new MemoryStream();
-        store.Save(ms, password.ToCharArray(), Keys.Random);
+        var pw = password.ToCharArray();
+        try { store.Save(ms, pw, Keys.Random); }
+        finally { Array.Clear(pw); }
         return ms.ToArray();
     }
 
@@ -42,10 +44,11 @@ public static class Pkcs12Codec
     {
         if (pkcs12.Length > MaxInputLength) CryptoFailure.Throw(CryptoFailureReason.BadParameters, "PKCS#12 input too large.");
         var store = new Pkcs12StoreBuilder().Build();
+        var pw = password.ToCharArray();
         try
         {
             using var ms = new MemoryStream(pkcs12.ToArray());
-            store.Load(ms, password.ToCharArray());
+            store.Load(ms, pw);
         }
         catch (IOException e) when (e.Message.Contains("password", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("MAC", StringComparison.Ordinal))
         {
@@ -55,6 +58,7 @@ public static class Pkcs12Codec
         {
             return CryptoFailure.Throw<Pkcs12Contents>(CryptoFailureReason.InvalidKey, "PKCS#12 data could not be decoded.");
         }
+        finally { Array.Clear(pw); }
         foreach (var alias in store.Aliases)
         {
             if (!store.IsKeyEntry(alias)) continue;

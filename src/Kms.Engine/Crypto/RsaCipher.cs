@@ -31,8 +31,7 @@ public static class RsaCipher
                 enc.Init(true, Keys.PublicFromSpki(publicKeySpki));
                 return enc.ProcessBlock(plaintext.ToArray(), 0, plaintext.Length);
             }
-            using var rsa = BclKeys.RsaPublic(publicKeySpki);
-            return rsa.Encrypt(plaintext, Padding(p));
+            return KeyObjectCache<RSA>.Get(publicKeySpki, BclKeys.RsaPublic).Encrypt(plaintext, Padding(p));
         }
         catch (Exception e) when (e is CryptographicException or Org.BouncyCastle.Crypto.CryptoException or ArgumentException)
         {
@@ -53,8 +52,7 @@ public static class RsaCipher
                 dec.Init(false, Keys.PrivateFromPkcs8(privateKeyPkcs8));
                 return dec.ProcessBlock(ciphertext.ToArray(), 0, ciphertext.Length);
             }
-            using var rsa = BclKeys.RsaPrivate(privateKeyPkcs8);
-            return rsa.Decrypt(ciphertext, Padding(p));
+            return KeyObjectCache<RSA>.Get(privateKeyPkcs8, BclKeys.RsaPrivate).Decrypt(ciphertext, Padding(p));
         }
         catch (Exception e) when (e is CryptographicException or Org.BouncyCastle.Crypto.CryptoException or ArgumentException)
         {

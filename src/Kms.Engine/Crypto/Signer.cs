@@ -49,16 +49,20 @@ public static class Signer
             switch (d.Kind)
             {
                 case KeyKind.Rsa:
-                    using (var rsa = BclKeys.RsaPrivate(privateKeyPkcs8))
-                        return p.Prehashed ? rsa.SignHash(data, KmsAlgorithms.BclHash(hash), RsaPadding(p)) : rsa.SignData(data, KmsAlgorithms.BclHash(hash), RsaPadding(p));
+                {
+                    var rsa = KeyObjectCache<RSA>.Get(privateKeyPkcs8, BclKeys.RsaPrivate);
+                    return p.Prehashed ? rsa.SignHash(data, KmsAlgorithms.BclHash(hash), RsaPadding(p)) : rsa.SignData(data, KmsAlgorithms.BclHash(hash), RsaPadding(p));
+                }
                 case KeyKind.Ec:
-                    using (var ec = BclKeys.EcPrivate(privateKeyPkcs8))
-                        return p.Prehashed
-                            ? ec.SignHash(data, DSASignatureFormat.Rfc3279DerSequence)
-                            : ec.SignData(data, KmsAlgorithms.BclHash(hash), DSASignatureFormat.Rfc3279DerSequence);
+                {
+                    var ec = KeyObjectCache<ECDsa>.Get(privateKeyPkcs8, BclKeys.EcPrivate);
+                    return p.Prehashed
+                        ? ec.SignHash(data, DSASignatureFormat.Rfc3279DerSequence)
+                        : ec.SignData(data, KmsAlgorithms.BclHash(hash), DSASignatureFormat.Rfc3279DerSequence);
+                }
                 default:
                     var signer = BcSigner(d);
-                    signer.Init(true, Keys.PrivateFromPkcs8(privateKeyPkcs8));
+                    signer.Init(true, KeyObjectCache<AsymmetricKeyParameter>.Get(privateKeyPkcs8, Keys.PrivateFromPkcs8));
                     signer.BlockUpdate(data);
                     return signer.GenerateSignature();
             }
@@ -79,18 +83,22 @@ public static class Signer
             switch (d.Kind)
             {
                 case KeyKind.Rsa:
-                    using (var rsa = BclKeys.RsaPublic(publicKeySpki))
-                        return p.Prehashed
-                            ? rsa.VerifyHash(data, signature, KmsAlgorithms.BclHash(hash), RsaPadding(p))
-                            : rsa.VerifyData(data, signature, KmsAlgorithms.BclHash(hash), RsaPadding(p));
+                {
+                    var rsa = KeyObjectCache<RSA>.Get(publicKeySpki, BclKeys.RsaPublic);
+                    return p.Prehashed
+                        ? rsa.VerifyHash(data, signature, KmsAlgorithms.BclHash(hash), RsaPadding(p))
+                        : rsa.VerifyData(data, signature, KmsAlgorithms.BclHash(hash), RsaPadding(p));
+                }
                 case KeyKind.Ec:
-                    using (var ec = BclKeys.EcPublic(publicKeySpki))
-                        return p.Prehashed
-                            ? ec.VerifyHash(data, signature, DSASignatureFormat.Rfc3279DerSequence)
-                            : ec.VerifyData(data, signature, KmsAlgorithms.BclHash(hash), DSASignatureFormat.Rfc3279DerSequence);
+                {
+                    var ec = KeyObjectCache<ECDsa>.Get(publicKeySpki, BclKeys.EcPublic);
+                    return p.Prehashed
+                        ? ec.VerifyHash(data, signature, DSASignatureFormat.Rfc3279DerSequence)
+                        : ec.VerifyData(data, signature, KmsAlgorithms.BclHash(hash), DSASignatureFormat.Rfc3279DerSequence);
+                }
                 default:
                     var signer = BcSigner(d);
-                    signer.Init(false, Keys.PublicFromSpki(publicKeySpki));
+                    signer.Init(false, KeyObjectCache<AsymmetricKeyParameter>.Get(publicKeySpki, Keys.PublicFromSpki));
                     signer.BlockUpdate(data);
                     return signer.VerifySignature(signature.ToArray());
             }

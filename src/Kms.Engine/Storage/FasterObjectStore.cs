@@ -35,10 +35,13 @@ using KvSession = ClientSession<SpanByte, SpanByte, SpanByte, byte[], Empty, Spa
 public sealed class FasterObjectStore : IObjectStore
 {
     private const int LockStripes = 4096;
+    private const int FullIndexEvery = 8;
+    private const long FirstLogAddress = 64; // FASTER's first valid log address
     private static ReadOnlySpan<byte> MetaKey => "meta"u8; // 4 bytes: never a 16-byte storage key
     private static ReadOnlySpan<byte> WalAssociated => "kms/wal/v1"u8;
 
     private readonly FasterStoreOptions _options;
+    private readonly FileStream _dirLock;
     private readonly StoreCrypto _crypto;
     private readonly IDevice _kvDevice;
     private readonly FasterKV<SpanByte, SpanByte> _kv;
@@ -63,12 +66,23 @@ public sealed class FasterObjectStore : IObjectStore
     private long _lastCheckpointTicks;
     private Task? _checkpointTask;
     private long _checkpointCovers;
+    private int _checkpointsTaken;
     private bool _disposed;
 
     private FasterObjectStore(FasterStoreOptions options)
     {
         _options = options;
         string root = options.DataDirectory;
+        try
+        {
+            // One process (and one instance) per data directory: FileShare.None is an exclusive flock on Unix,
+            // released by the OS if the process dies.
+            _dirLock = new FileStream(Path.Combine(root, "store.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException($"The data directory '{root}' is in use by another store instance.", e);
+        }
         if (options.ClearOnStart)
             foreach (var sub in new[] { "wal", "kv", "checkpoints", "keys" })
                 if (Directory.Exists(Path.Combine(root, sub))) Directory.Delete(Path.Combine(root, sub), recursive: true);
@@ -82,6 +96,11 @@ public sealed class FasterObjectStore : IObjectStore
             StoreKeys.Open(options, sealKey, idKey);
             _crypto = new StoreCrypto(sealKey, idKey);
         }
+        catch
+        {
+            _dirLock.Dispose();
+            throw;
+        }
         finally
         {
             CryptographicOperations.ZeroMemory(sealKey);
@@ -92,31 +111,59 @@ public sealed class FasterObjectStore : IObjectStore
         for (int i = 0; i < _locks.Length; i++) _locks[i] = new object();
         _maxEntryBytes = (int)Math.Min(options.PageBytes / 2, int.MaxValue);
 
-        _kvDevice = Devices.CreateLogDevice(Path.Combine(root, "kv", "hlog.log"), preallocateFile: false);
-        _kv = new FasterKV<SpanByte, SpanByte>(new FasterKVSettings<SpanByte, SpanByte>
+        try
         {
-            IndexSize = Math.Max(options.IndexBuckets, 1024) * 64,
-            LogDevice = _kvDevice,
-            MemorySize = options.KvMemoryBytes,
-            PageSize = options.PageBytes,
-            CheckpointDir = Path.Combine(root, "checkpoints"),
-            RemoveOutdatedCheckpoints = true,
-            TryRecoverLatest = true,
-        });
-        _applySession = NewSession();
+            _kvDevice = Devices.CreateLogDevice(Path.Combine(root, "kv", "hlog.log"), preallocateFile: false);
+            _kv = new FasterKV<SpanByte, SpanByte>(new FasterKVSettings<SpanByte, SpanByte>
+            {
+                IndexSize = Math.Max(options.IndexBuckets, 1024) * 64,
+                LogDevice = _kvDevice,
+                MemorySize = options.KvMemoryBytes,
+                PageSize = options.PageBytes,
+                CheckpointDir = Path.Combine(root, "checkpoints"),
+                RemoveOutdatedCheckpoints = true,
+                TryRecoverLatest = false, // recovered below, so that a failure is not silently swallowed
+            });
+            bool kvRecovered = false;
+            string cprDir = Path.Combine(root, "checkpoints", "cpr-checkpoints");
+            if (Directory.Exists(cprDir) && Directory.EnumerateDirectories(cprDir).Any())
+            {
+                try { _kv.Recover(); kvRecovered = true; }
+                catch (FasterException) { /* no complete checkpoint yet: checked against the log below */ }
+            }
+            _applySession = NewSession();
 
-        _logDevice = Devices.CreateLogDevice(Path.Combine(root, "wal", "wal.log"), preallocateFile: false);
-        _log = new FasterLog(new FasterLogSettings
+            _logDevice = Devices.CreateLogDevice(Path.Combine(root, "wal", "wal.log"), preallocateFile: false);
+            _log = new FasterLog(new FasterLogSettings
+            {
+                LogDevice = _logDevice,
+                MemorySize = options.LogMemoryBytes,
+                PageSize = options.PageBytes,
+                SegmentSize = Math.Max(options.PageBytes * 4, 1L << 26),
+                LogCommitDir = Path.Combine(root, "wal"),
+                // Commit records go into the log itself (one device write per group commit instead of a data
+                // write plus a new commit file); the per-entry checksum is what FastCommitMode requires.
+                FastCommitMode = true,
+                LogChecksum = LogChecksumType.PerEntry,
+                TryRecoverLatest = true,
+                AutoRefreshSafeTailAddress = false,
+            });
+
+            Recover(kvRecovered);
+        }
+        catch
         {
-            LogDevice = _logDevice,
-            MemorySize = options.LogMemoryBytes,
-            PageSize = options.PageBytes,
-            LogCommitDir = Path.Combine(root, "wal"),
-            TryRecoverLatest = true,
-            AutoRefreshSafeTailAddress = false,
-        });
-
-        Recover();
+            // A store that fails to open (wrong key, damaged data) leaves no open file behind.
+            _dirLock.Dispose();
+            _applySession?.Dispose();
+            _log?.Dispose();
+            _kv?.Dispose();
+            _logDevice?.Dispose();
+            _kvDevice?.Dispose();
+            _crypto.Dispose();
+            _wake.Dispose();
+            throw;
+        }
         _lastCheckpointTicks = Stopwatch.GetTimestamp();
         _committer = new Thread(CommitLoop) { IsBackground = true, Name = "kms-store-commit" };
         _committer.Start();
@@ -142,11 +189,17 @@ public sealed class FasterObjectStore : IObjectStore
 
     // ---------------------------------------------------------------- recovery
 
-    private void Recover()
+    private void Recover(bool kvRecovered)
     {
         long covered = 0;
         if (TryReadRaw(_applySession, MetaKey, out var meta) && meta.Length == 8)
             covered = BinaryPrimitives.ReadInt64LittleEndian(meta);
+        // Starting without a checkpoint is only sound if the log still holds everything (never truncated);
+        // a checkpoint that covers more than the log holds means the log was lost.
+        if (!kvRecovered && _log.BeginAddress > FirstLogAddress)
+            throw new InvalidOperationException("The store's checkpoint cannot be recovered and the write-ahead log was truncated: the data directory is damaged.");
+        if (covered > _log.TailAddress)
+            throw new InvalidOperationException("The store's write-ahead log is shorter than its checkpoint: the data directory is damaged.");
         long from = Math.Max(covered, _log.BeginAddress);
         long end = _log.TailAddress;
         int replayed = 0;
@@ -562,7 +615,13 @@ public sealed class FasterObjectStore : IObjectStore
         if (!due) return;
         long covered = _log.TailAddress;
         WriteMeta(covered);
-        if (!_kv.TryInitiateFullCheckpoint(out _, CheckpointType.FoldOver)) return;
+        // The hash index (IndexBuckets × 64 bytes) is written with every FullIndexEvery-th checkpoint; the others
+        // only flush the hybrid log. Recovery uses the latest index checkpoint plus the latest log checkpoint.
+        bool started = _checkpointsTaken % FullIndexEvery == 0
+            ? _kv.TryInitiateFullCheckpoint(out _, CheckpointType.FoldOver)
+            : _kv.TryInitiateHybridLogCheckpoint(out _, CheckpointType.FoldOver);
+        if (!started) return;
+        _checkpointsTaken++;
         _checkpointCovers = covered;
         _commitsSinceCheckpoint = 0;
         _lastCheckpointTicks = Stopwatch.GetTimestamp();
@@ -597,6 +656,7 @@ public sealed class FasterObjectStore : IObjectStore
         _kvDevice.Dispose();
         _crypto.Dispose();
         _wake.Dispose();
+        _dirLock.Dispose();
     }
 
     private sealed class PendingCommit(int count)

@@ -19,10 +19,68 @@ internal sealed class TermIndex
         internal string[] Terms = terms;
     }
 
+    /// <summary>
+    /// The ids carrying one term. Most terms (names, links, grants) have a handful of ids, so a small set
+    /// is a copy-on-write array (swapped whole: readers see the old or the new one); past
+    /// <see cref="SmallLimit"/> it becomes a concurrent dictionary.
+    /// </summary>
     private sealed class Posting
     {
-        internal readonly ConcurrentDictionary<Entry, byte> Set = new(ReferenceEqualityComparer.Instance);
+        private const int SmallLimit = 16;
+        private Entry[] _small = [];
+        private ConcurrentDictionary<Entry, byte>? _large;
         internal int Count;
+
+        internal bool Add(Entry e)
+        {
+            if (Volatile.Read(ref _large) is { } large)
+            {
+                if (!large.TryAdd(e, 0)) return false;
+            }
+            else
+            {
+                var small = _small;
+                if (Array.IndexOf(small, e) >= 0) return false;
+                if (small.Length < SmallLimit)
+                    Volatile.Write(ref _small, [.. small, e]);
+                else
+                {
+                    var d = new ConcurrentDictionary<Entry, byte>(ReferenceEqualityComparer.Instance);
+                    foreach (var x in small) d.TryAdd(x, 0);
+                    d.TryAdd(e, 0);
+                    Volatile.Write(ref _large, d);
+                }
+            }
+            Interlocked.Increment(ref Count);
+            return true;
+        }
+
+        internal void Remove(Entry e)
+        {
+            if (Volatile.Read(ref _large) is { } large)
+            {
+                if (!large.TryRemove(e, out _)) return;
+            }
+            else
+            {
+                var small = _small;
+                int i = Array.IndexOf(small, e);
+                if (i < 0) return;
+                Volatile.Write(ref _small, [.. small.AsSpan(0, i), .. small.AsSpan(i + 1)]);
+            }
+            Interlocked.Decrement(ref Count);
+        }
+
+        internal bool Contains(Entry e) =>
+            Volatile.Read(ref _large) is { } large ? large.ContainsKey(e) : Array.IndexOf(Volatile.Read(ref _small), e) >= 0;
+
+        internal void CopyTo(List<Entry> into)
+        {
+            if (Volatile.Read(ref _large) is { } large)
+                foreach (var kv in large) into.Add(kv.Key);
+            else
+                into.AddRange(Volatile.Read(ref _small));
+        }
     }
 
     private readonly ConcurrentDictionary<string, Entry> _ids = new(StringComparer.Ordinal);
@@ -62,14 +120,16 @@ internal sealed class TermIndex
 
     private void AddPosting(string term, Entry e)
     {
-        var p = _postings.GetOrAdd(term, static _ => new Posting());
-        if (p.Set.TryAdd(e, 0)) Interlocked.Increment(ref p.Count);
+        _postings.GetOrAdd(term, static _ => new Posting()).Add(e);
     }
 
     private void RemovePosting(string term, Entry e)
     {
-        if (_postings.TryGetValue(term, out var p) && p.Set.TryRemove(e, out _))
-            Interlocked.Decrement(ref p.Count);
+        if (_postings.TryGetValue(term, out var p))
+        {
+            p.Remove(e);
+            if (Volatile.Read(ref p.Count) == 0) _postings.TryRemove(term, out _);
+        }
     }
 
     /// <summary>
@@ -94,13 +154,17 @@ internal sealed class TermIndex
                 postings[i] = p;
                 if (p.Count < postings[smallest].Count) smallest = i;
             }
-            foreach (var kv in postings[smallest].Set)
+            postings[smallest].CopyTo(hits);
+            int kept = 0;
+            for (int h = 0; h < hits.Count; h++)
             {
+                var e = hits[h];
                 bool all = true;
                 for (int i = 0; i < postings.Length && all; i++)
-                    all = i == smallest || postings[i].Set.ContainsKey(kv.Key);
-                if (all) hits.Add(kv.Key);
+                    all = i == smallest || postings[i].Contains(e);
+                if (all) hits[kept++] = e;
             }
+            hits.RemoveRange(kept, hits.Count - kept);
         }
         hits.Sort(static (a, b) => b.Sequence.CompareTo(a.Sequence));
         var ids = new List<string>(hits.Count);

@@ -148,7 +148,7 @@ public static class OptionTable
             "Seconds a KMIP socket connection may stay silent.",
             (o, v) => o.Limits.IdleTimeoutSeconds = v.Int(Spec("limits.idle_timeout"), 1, 86400)),
         new("limits.max_connections", "--max-connections", OptionKind.Integer, "1000",
-            "Largest number of simultaneous connections per listener.",
+            "Largest number of simultaneous connections to the server (both listeners together).",
             (o, v) => o.Limits.MaxConnections = v.Int(Spec("limits.max_connections"), 1, 1_000_000)),
 
         new("logging.audit_file", "--audit-file", OptionKind.Text, null,

@@ -91,7 +91,7 @@ public sealed class ServerLimits
     public int HandshakeTimeoutSeconds { get; set; } = 10;
     /// <summary>Seconds a socket connection may stay silent between messages.</summary>
     public int IdleTimeoutSeconds { get; set; } = 300;
-    /// <summary>Largest number of simultaneous socket connections (and of HTTP connections).</summary>
+    /// <summary>Largest number of simultaneous connections to the server, both listeners together (Kestrel refuses more before TLS).</summary>
     public int MaxConnections { get; set; } = 1000;
 
     /// <summary>The codec limits derived from these.</summary>

@@ -65,7 +65,8 @@ public static class TtlvFramer
         if ((ItemType)(byte)word != ItemType.Structure) return FramingError.NotAStructure;
         uint length = BinaryPrimitives.ReadUInt32BigEndian(header.Slice(4));
         if ((length & 7) != 0) return FramingError.InvalidLength;
-        if (length > (uint)(limits.MaxMessageSize - HeaderSize)) return FramingError.MessageTooLarge;
+        // Clamped at 0 so that an unvalidated limit below the header size refuses everything instead of wrapping.
+        if (length > (uint)Math.Max(0, limits.MaxMessageSize - HeaderSize)) return FramingError.MessageTooLarge;
         totalSize = HeaderSize + (int)length;
         return FramingError.None;
     }

@@ -128,6 +128,7 @@ public class CertificatesTests(CaFixture ca) : IClassFixture<CaFixture>
         Assert.False(info.IsCa);
         Assert.Equal(["leaf.example", "www.leaf.example", "127.0.0.1"], info.SubjectAlternativeNames);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(ca.Keys.P256.PublicKeySpki)), info.SpkiSha256Hex);
+        Assert.Equal(Convert.ToHexStringLower(info.SubjectKeyIdentifier!), info.KeyIdentifierHex);
         var caInfo = Certificates.Parse(ca.CaCert);
         Assert.True(caInfo.IsCa);
         Assert.Equal(caInfo.SubjectKeyIdentifier, info.AuthorityKeyIdentifier);

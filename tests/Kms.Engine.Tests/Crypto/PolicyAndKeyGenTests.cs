@@ -54,6 +54,14 @@ public class PolicyAndKeyGenTests
     }
 
     [Fact]
+    public void Rsa_3072_key_pair_is_generated_and_described()
+    {
+        var pair = KeyGenerator.GenerateKeyPair(AlgorithmPolicy.Default, CryptographicAlgorithm.RSA, 3072);
+        Assert.Equal(new KeyDescription(KeyKind.Rsa, CryptographicAlgorithm.RSA, 3072, 0), pair.Description);
+        Assert.Equal(384, KeyFormats.ToRsaPublicComponents(pair.PublicKeySpki).Modulus.Length);
+    }
+
+    [Fact]
     public void Rsa_sizes_are_checked_before_generation()
     {
         Assert.Equal(CryptoFailureReason.PolicyDenied,

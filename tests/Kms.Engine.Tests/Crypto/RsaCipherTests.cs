@@ -82,4 +82,18 @@ public class RsaCipherTests(KeyFixture keys) : IClassFixture<KeyFixture>
         ct[0] ^= 1;
         Assert.NotEqual(ss, Kem.Decapsulate(Policy, pair.PrivateKeyPkcs8, ct)); // implicit rejection
     }
+
+    // Cross-check with BouncyCastle's own ML-KEM, fed the raw FIPS 203 encapsulation key.
+    [Fact]
+    public void MlKem_bouncycastle_encapsulation_decapsulates_here()
+    {
+        var pair = KeyGenerator.GenerateKeyPair(Policy, KmsAlgorithms.MlKem768);
+        var raw = KeyFormats.PublicFromSpki(pair.PublicKeySpki, KeyFormatType.Raw);
+        var enc = new Org.BouncyCastle.Crypto.Kems.MLKemEncapsulator(Org.BouncyCastle.Crypto.Parameters.MLKemParameters.ml_kem_768);
+        enc.Init(Org.BouncyCastle.Crypto.Parameters.MLKemPublicKeyParameters.FromEncoding(Org.BouncyCastle.Crypto.Parameters.MLKemParameters.ml_kem_768, raw));
+        var ct = new byte[enc.EncapsulationLength];
+        var ss = new byte[enc.SecretLength];
+        enc.Encapsulate(ct, ss);
+        Assert.Equal(ss, Kem.Decapsulate(Policy, pair.PrivateKeyPkcs8, ct));
+    }
 }

@@ -156,6 +156,29 @@ public sealed class FasterObjectStoreTests
     }
 
     [Fact]
+    public void Records_evicted_from_memory_are_read_from_disk()
+    {
+        using var dir = new TempStoreDir();
+        // 4 MB of in-memory hybrid log (TempStoreDir) and about 12 MB of records: most reads go to disk.
+        using var store = dir.Open();
+        var batch = new List<ObjectWrite>();
+        for (int i = 0; i < 3000; i++)
+        {
+            batch.Add(new ObjectWrite($"big{i}", 0, Enumerable.Repeat((byte)(i % 251), 4000).ToArray(), [$"n={i}"]));
+            if (batch.Count == 100) { Assert.Equal(CommitStatus.Committed, store.Commit(batch)); batch = []; }
+        }
+        for (int i = 0; i < 3000; i += 7)
+        {
+            Assert.True(store.TryRead($"big{i}", out var r));
+            Assert.Equal(4000, r.Body.Length);
+            Assert.True(r.Body.Span.IndexOfAnyExcept((byte)(i % 251)) < 0);
+        }
+        Assert.Equal(CommitStatus.Committed, store.Commit([new ObjectWrite("big0", 1, new byte[] { 1 }, [])]));
+        Assert.True(store.TryRead("big0", out var updated));
+        Assert.Equal(2, updated.Version);
+    }
+
+    [Fact]
     public void ClearOnStart_empties_the_store()
     {
         using var dir = new TempStoreDir();
@@ -167,6 +190,20 @@ public sealed class FasterObjectStoreTests
             Assert.False(store.TryRead("a", out _));
             Assert.Empty(store.FindByTerms(["t"]));
         }
+    }
+
+    [Fact]
+    public void A_data_directory_opens_once_at_a_time()
+    {
+        using var dir = new TempStoreDir();
+        using (var store = dir.Open())
+        {
+            var ex = Assert.Throws<InvalidOperationException>(() => dir.Open());
+            Assert.Contains("in use", ex.Message);
+            Assert.True(store.IsHealthy());
+        }
+        using (var again = dir.Open())
+            Assert.True(again.IsHealthy());
     }
 
     [Fact]
@@ -262,5 +299,43 @@ public sealed class FasterObjectStoreTests
         Assert.True(reopened.TryRead("secret-id-3", out var r));
         Assert.Equal(pattern, r.Body.ToArray());
         Assert.Equal(300, reopened.FindByTerms([$"tag={marker}"]).Count);
+    }
+
+    [Fact]
+    public void A_tampered_log_entry_fails_the_open()
+    {
+        using var dir = new TempStoreDir();
+        string copy = Path.Combine(dir.Root, "copy");
+        using (var store = FasterObjectStore.Open(dir.Options() with { CheckpointEveryCommits = 1_000_000 }))
+        {
+            for (int i = 0; i < 5; i++)
+                Assert.Equal(CommitStatus.Committed, store.Commit([W.Put($"a{i}", 0, new string('x', 100))]));
+            // The log is committed on disk: a copy taken now is what a crash would leave (no checkpoint yet).
+            CopyTree(dir.Data, copy);
+        }
+        // The untouched copy recovers from the log alone.
+        string clean = Path.Combine(dir.Root, "clean");
+        CopyTree(copy, clean);
+        using (var recovered = FasterObjectStore.Open(dir.Options() with { DataDirectory = clean }))
+            Assert.Equal(5, recovered.Count);
+
+        string wal = Directory.GetFiles(Path.Combine(copy, "wal"), "wal.log.*").Single();
+        byte[] bytes = File.ReadAllBytes(wal);
+        bytes[64 + 12 + 40] ^= 0x01; // inside the first entry's ciphertext
+        File.WriteAllBytes(wal, bytes);
+        var ex = Assert.Throws<InvalidOperationException>(() => FasterObjectStore.Open(dir.Options() with { DataDirectory = copy }).Dispose());
+        Assert.Contains("integrity", ex.Message);
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var f in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            if (Path.GetFileName(f) == "store.lock") continue; // held by the live store
+            var t = Path.Combine(to, Path.GetRelativePath(from, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(t)!);
+            try { File.Copy(f, t); }
+            catch (FileNotFoundException) { /* a superseded commit record deleted while we copy */ }
+        }
     }
 }

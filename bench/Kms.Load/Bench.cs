@@ -1,0 +1,230 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Kms.Client;
+
+namespace Kms.Load;
+
+/// <summary>How a run is configured (from the command line).</summary>
+public sealed record BenchOptions(
+    IReadOnlyList<Scenario> Scenarios, TimeSpan WarmUp, TimeSpan Duration, long MaxMessages, double Rate,
+    string? Host, int? Port, string? CaFile, string? CertFile, string? KeyFile,
+    string? ServerDll, bool Echo, bool PyKmip, string PyKmipMix, int PyKmipProcesses, string? OutFile, string CommandLine);
+
+/// <summary>
+/// Runs the scenarios: against a running server, or against Kms.Server processes it starts itself (KMIP mode and
+/// echo mode side by side, same PKI, same TLS), then optionally the PyKMIP comparison; prints and writes the table.
+/// </summary>
+public sealed class Bench(BenchOptions o, TextWriter output)
+{
+    private readonly List<Row> _rows = [];
+    private readonly List<string> _notes = [];
+
+    private sealed record Row(Scenario Scenario, LoadResult? Kms, LoadResult? Echo, string? Error);
+
+    public async Task<int> RunAsync()
+    {
+        if (o.Port is { } port) return await RunAgainstAsync(o.Host ?? "127.0.0.1", port);
+
+        using var pki = new BenchPki();
+        string work = Path.Combine(Path.GetTempPath(), "kms-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(work);
+        try
+        {
+            string dll = o.ServerDll ?? FindServerDll();
+            int kmipPort = ServerProcess.FreePort();
+            using var kms = await StartKmsAsync(dll, pki, work, "kms", kmipPort, echo: false);
+            using var echo = o.Echo ? await StartKmsAsync(dll, pki, work, "echo", ServerProcess.FreePort(), echo: true) : null;
+            output.WriteLine($"Kms.Server pid {kms.Pid} (KMIP) on 127.0.0.1:{kms.Port}" + (echo is null ? "" : $", pid {echo.Pid} (echo) on {echo.Port}"));
+            var clientOptions = ClientOptions(pki.Client, pki.Ca);
+            foreach (var scenario in o.Scenarios)
+                await RunScenarioAsync(scenario, "127.0.0.1", kms.Port, kms.Pid, echo, clientOptions);
+            if (o.PyKmip) await PyKmipComparison.RunAsync(pki, work, kms, clientOptions, o, output, _notes);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        Finish();
+        return 0;
+    }
+
+    private async Task<int> RunAgainstAsync(string host, int port)
+    {
+        if (o.CaFile is null || o.CertFile is null || o.KeyFile is null)
+        {
+            output.WriteLine("--port needs --ca, --cert and --key (PEM) for the mutual-TLS client");
+            return 2;
+        }
+        using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(o.CertFile, o.KeyFile);
+        using var identity = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, "x"), "x");
+        var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(o.CaFile);
+        var clientOptions = ClientOptions(identity, ca);
+        foreach (var scenario in o.Scenarios) await RunScenarioAsync(scenario with { Echo = false }, host, port, null, null, clientOptions);
+        Finish();
+        return 0;
+    }
+
+    private static KmipClientOptions ClientOptions(System.Security.Cryptography.X509Certificates.X509Certificate2 client, System.Security.Cryptography.X509Certificates.X509Certificate2 ca) => new()
+    {
+        ClientCertificate = client,
+        TrustedCertificates = [ca],
+        TargetHost = "localhost",
+    };
+
+    private async Task RunScenarioAsync(Scenario scenario, string host, int port, int? pid, ServerProcess? echo, KmipClientOptions clientOptions)
+    {
+        output.WriteLine($"== {scenario.Name}: mix {scenario.Mix}, {scenario.Connections} connection(s) × {scenario.Depth} in flight");
+        Workload? workload;
+        string? error;
+        await using (var setup = await KmipClient.ConnectAsync(host, port, clientOptions))
+            (workload, error) = await Workload.PrepareAsync(setup, scenario.Mix);
+        if (workload is null)
+        {
+            output.WriteLine($"   not run: {error}");
+            _rows.Add(new Row(scenario, null, null, error));
+            return;
+        }
+        double rate = o.Rate;
+        if (scenario.HalfLoadOf is { } of)
+        {
+            var reference = _rows.FirstOrDefault(r => r.Scenario.Name == of)?.Kms;
+            if (reference is null)
+            {
+                _rows.Add(new Row(scenario, null, null, $"needs scenario '{of}' first"));
+                return;
+            }
+            rate = reference.OpsPerSecond / 2;
+            output.WriteLine($"   paced at {rate:N0} ops/s (half of '{of}')");
+        }
+        var settings = new LoadSettings("kms " + scenario.Name, host, port, scenario.Connections, scenario.Depth, o.WarmUp, o.Duration, o.MaxMessages, true, pid, rate);
+        var kms = await LoadRunner.RunAsync(settings, workload, clientOptions, output);
+        Print(kms);
+        LoadResult? echoResult = null;
+        if (echo is not null && scenario.Echo)
+        {
+            echoResult = await LoadRunner.RunAsync(settings with { Label = "echo " + scenario.Name, Port = echo.Port, CheckStatus = false, ServerPid = echo.Pid }, workload, clientOptions, output);
+            Print(echoResult);
+            output.WriteLine($"   KMIP / echo = {kms.OpsPerSecond / echoResult.OpsPerSecond:F2}");
+        }
+        _rows.Add(new Row(scenario, kms, echoResult, kms.Failures > 0 ? $"{kms.Failures} failed responses" : null));
+    }
+
+    private void Print(LoadResult r) => output.WriteLine(
+        $"   {r.Label}: {r.OpsPerSecond:N0} ops/s ({r.Operations:N0} in {r.Seconds:F1} s), latency µs p50 {r.QuantileMicros(0.5):F0} p90 {r.QuantileMicros(0.9):F0} " +
+        $"p99 {r.QuantileMicros(0.99):F0} p99.9 {r.QuantileMicros(0.999):F0}, CPU µs/op server {r.ServerCpuMicrosPerOp:F1} client {r.ClientCpuMicrosPerOp:F1}" +
+        (r.Failures > 0 ? $", {r.Failures} FAILED" : ""));
+
+    private async Task<ServerProcess> StartKmsAsync(string dll, BenchPki pki, string work, string name, int port, bool echo)
+    {
+        string data = Path.Combine(work, name + "-data");
+        string[] args =
+        [
+            dll,
+            "--tls-cert-file", pki.ServerCertPem, "--tls-key-file", pki.ServerKeyPem, "--clients-ca-cert-file", pki.CaPem,
+            "--socket-server-hostname", "127.0.0.1", "--socket-server-port", port.ToString(CultureInfo.InvariantCulture),
+            "--hostname", "127.0.0.1", "--port", ServerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            "--data-directory", data, "--log-level", "Warning", "--socket-echo", echo ? "true" : "false",
+        ];
+        return await ServerProcess.StartAsync("dotnet", args, port, Path.Combine(work, name + ".log"), workingDirectory: work);
+    }
+
+    /// <summary>src/Kms.Server/bin/&lt;configuration of this tool&gt;/net10.0/Kms.Server.dll under the repository root.</summary>
+    private static string FindServerDll()
+    {
+        string baseDir = AppContext.BaseDirectory;
+        string configuration = baseDir.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Debug" : "Release";
+        for (var dir = new DirectoryInfo(baseDir); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Kms.sln")))
+            {
+                string dll = Path.Combine(dir.FullName, "src", "Kms.Server", "bin", configuration, "net10.0", "Kms.Server.dll");
+                if (File.Exists(dll)) return dll;
+                throw new FileNotFoundException($"build the server first: dotnet build -c {configuration} src/Kms.Server ({dll} is missing)");
+            }
+        throw new FileNotFoundException("repository root (Kms.sln) not found above " + baseDir + "; pass --server");
+    }
+
+    private static readonly Dictionary<string, (string Text, Func<Row, double?> Value, Func<double, bool> Met, string Format)> s_targets = new()
+    {
+        ["get c16"] = ("KMIP/echo ≥ 0.90", r => Ratio(r), v => v >= 0.90, "F2"),
+        ["encrypt-64B c16"] = ("KMIP/echo ≥ 0.85", r => Ratio(r), v => v >= 0.85, "F2"),
+        ["get c16x8"] = ("KMIP/echo ≥ 0.60", r => Ratio(r), v => v >= 0.60, "F2"),
+        ["create c16"] = ("≥ 35,000 ops/s", r => r.Kms?.OpsPerSecond, v => v >= 35_000, "N0"),
+        ["get c16 @ half load"] = ("p99 < 1 ms", r => r.Kms?.QuantileMicros(0.99), v => v < 1000, "F0"),
+    };
+
+    private static double? Ratio(Row r) => r.Kms is null || r.Echo is null ? null : r.Kms.OpsPerSecond / r.Echo.OpsPerSecond;
+
+    private void Finish()
+    {
+        var md = new StringBuilder();
+        md.AppendLine("| scenario | conns × depth | Kms ops/s | echo ops/s | KMIP / echo | p50 µs | p90 µs | p99 µs | p99.9 µs | server CPU µs/op | client CPU µs/op | target | met |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        foreach (var row in _rows)
+        {
+            var s = row.Scenario;
+            string target = "", met = "";
+            if (s_targets.TryGetValue(s.Name, out var t))
+            {
+                target = t.Text;
+                double? v = t.Value(row);
+                met = v is { } x ? $"{(t.Met(x) ? "yes" : "**no**")} ({x.ToString(t.Format, CultureInfo.InvariantCulture)})" : "n/a";
+            }
+            if (row.Kms is not { } k)
+            {
+                md.AppendLine($"| {s.Name} | {s.Shape} | not run: {Escape(row.Error)} | | | | | | | | | {target} | {(target.Length > 0 ? "n/a" : "")} |");
+                continue;
+            }
+            string echoOps = row.Echo is { } e ? e.OpsPerSecond.ToString("N0", CultureInfo.InvariantCulture) : "";
+            string ratio = Ratio(row) is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "";
+            string name = row.Error is null ? s.Name : $"{s.Name} ({Escape(row.Error)})";
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {s.Shape} | {k.OpsPerSecond:N0} | {echoOps} | {ratio} | {k.QuantileMicros(0.5):F0} | {k.QuantileMicros(0.9):F0} | {k.QuantileMicros(0.99):F0} | {k.QuantileMicros(0.999):F0} | {k.ServerCpuMicrosPerOp:F1} | {k.ClientCpuMicrosPerOp:F1} | {target} | {met} |"));
+        }
+        foreach (string note in _notes) md.AppendLine().AppendLine(note);
+        string table = md.ToString();
+        output.WriteLine();
+        output.WriteLine(table);
+        if (o.OutFile is { } file)
+        {
+            var doc = new StringBuilder();
+            doc.AppendLine($"# Kms benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
+            doc.AppendLine($"Machine: {Environment.ProcessorCount} logical CPUs, {CpuModel()}, {MemoryGiB():F0} GiB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}.");
+            doc.AppendLine($"Load average at the end: {LoadAverage()}. Client and servers share the same cores over loopback; each Kms figure is paired with the echo mode of the same listener measured right after it.").AppendLine();
+            doc.AppendLine("Command: `" + o.CommandLine + "`").AppendLine();
+            doc.AppendLine($"Warm-up {o.WarmUp.TotalSeconds:F0} s, measured {o.Duration.TotalSeconds:F0} s per scenario and mode. ops/s counts batch items (a batch-10 message = 10 operations). Latency is per message, send to whole response.").AppendLine();
+            doc.Append(table);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+            File.WriteAllText(file, doc.ToString());
+            output.WriteLine("written: " + file);
+        }
+    }
+
+    private static string Escape(string? s) => (s ?? "").Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
+
+    private static string CpuModel()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/cpuinfo"))
+                if (line.StartsWith("model name", StringComparison.Ordinal)) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        return "unknown CPU";
+    }
+
+    private static double MemoryGiB()
+    {
+        try
+        {
+            string line = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0 / 1024.0;
+        }
+        catch (IOException) { return 0; }
+    }
+
+    private static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); } catch (IOException) { return "unknown"; }
+    }
+}
