@@ -24,6 +24,8 @@ internal sealed class EngineCore
             new AddAttributeOperation(), new SetAttributeOperation(), new ModifyAttributeOperation(), new DeleteAttributeOperation(),
             new LocateOperation(), new ActivateOperation(), new RevokeOperation(), new DestroyOperation(),
             new CheckOperation(), new ArchiveOperation(), new RecoverOperation(), new InteropOperation(), new LogOperation(),
+            // Cryptographic operations (issue 4).
+            new CreateKeyPairOperation(),
         ];
         Operations = ops.ToFrozenDictionary(o => o.Operation);
     }
