@@ -65,7 +65,7 @@ internal static class StoreThroughput
                 foreach (var th in threads) th.Join();
                 double elapsed = stop.Elapsed.TotalSeconds;
                 var all = latencies.SelectMany(l => l).Order().ToArray();
-                Console.WriteLine($"callers={callers,3}  {count / elapsed,10:N0} creates/s  p50={all[all.Length / 2]:F2} ms  p99={all[(int)(all.Length * 0.99)]:F2} ms  (count={store.Count:N0})");
+                Console.WriteLine($"callers={callers,3}  {count / elapsed,10:N0} creates/s  p50={all[all.Length / 2]:F2} ms  p99={all[(int)(all.Length * 0.99)]:F2} ms  commits per fsync={(double)count / store.GroupCommits:F1}");
             }
             finally { Cleanup(dir); }
         }

@@ -1,7 +1,9 @@
 using System.Buffers;
 using Kms.Ttlv;
 using Kms.Ttlv.Framing;
+using Kms.Ttlv.Json;
 using Kms.Ttlv.Tree;
+using Kms.Ttlv.Xml;
 
 namespace Kms.Fuzz;
 
@@ -16,6 +18,8 @@ public static class FuzzTargets
     {
         ["binary"] = Binary,
         ["framer"] = Framer,
+        ["json"] = Json,
+        ["xml"] = Xml,
     };
 
     /// <summary>The tree decoder, re-encoding of what it accepts, and a raw reader walk that reads every value.</summary>
@@ -54,6 +58,40 @@ public static class FuzzTargets
             Binary(bytes);
         }
         if (consumed + sequence.Length != data.Length) throw new InvalidOperationException("framer lost bytes");
+    }
+
+    /// <summary>
+    /// The KMIP JSON decoder: whatever it accepts must survive binary TTLV and its own re-serialisation unchanged.
+    /// </summary>
+    public static void Json(byte[] input)
+    {
+        if (!KmipJson.TryParse(input, out var tree, out var error))
+        {
+            if (string.IsNullOrEmpty(error)) throw new InvalidOperationException("refused without an error message");
+            return;
+        }
+        CheckBinaryRoundTrip(tree);
+        if (!KmipJson.Parse(KmipJson.Serialize(tree)).DeepEquals(tree)) throw new InvalidOperationException("JSON re-serialisation changed the tree");
+    }
+
+    /// <summary>The KMIP XML decoder, with the same round-trip checks as <see cref="Json"/>.</summary>
+    public static void Xml(byte[] input)
+    {
+        if (!KmipXml.TryParse(input, out var tree, out var error))
+        {
+            if (string.IsNullOrEmpty(error)) throw new InvalidOperationException("refused without an error message");
+            return;
+        }
+        CheckBinaryRoundTrip(tree);
+        if (!KmipXml.Parse(KmipXml.Serialize(tree)).DeepEquals(tree)) throw new InvalidOperationException("XML re-serialisation changed the tree");
+    }
+
+    private static void CheckBinaryRoundTrip(TtlvElement tree)
+    {
+        var bytes = tree.ToBytes();
+        if (!TtlvElement.TryDecode(bytes, out var back, out var error, out int offset, TtlvLimits.DepthCeiling))
+            throw new InvalidOperationException($"an accepted text document encodes to invalid TTLV: {error} at {offset}");
+        if (!back.DeepEquals(tree)) throw new InvalidOperationException("binary round trip changed the tree");
     }
 
     private static void Walk(ReadOnlySpan<byte> input)

@@ -212,6 +212,8 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
     private string? Unordered(TtlvElement expected, TtlvElement actual, string path)
     {
         var used = new bool[actual.Children.Count];
+        string? first = null;
+        var alsoMissing = new List<string>();
         foreach (var e in expected.Children)
         {
             string child = path + "/" + Name(e.Tag);
@@ -234,9 +236,22 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
                     if (firstDiff is null || SameAttributeName(e, a)) firstDiff = d;
                 }
             }
-            if (!matched) return firstDiff is null ? $"{child}: missing (expected {ShowExpected(e)})" : $"{child}: no matching item; closest: {firstDiff}";
+            if (matched) continue;
+            if (first is null) first = firstDiff is null ? $"{child}: missing (expected {ShowExpected(e)})" : $"{child}: no matching item; closest: {firstDiff}";
+            else alsoMissing.Add(Brief(e));
         }
-        return null;
+        return first is null ? null : alsoMissing.Count == 0 ? first : $"{first} (also unmatched: {string.Join(", ", alsoMissing)})";
+    }
+
+    /// <summary>A one-word description of an expected item: its value for enumerations and texts, else its tag (1.x Attribute: its name).</summary>
+    private string Brief(TtlvElement e)
+    {
+        if (placeholders.NameOf(e) is { } name) return name;
+        if (e.Tag == Tag.Attribute && e.Find(Tag.AttributeName) is { } n) return n.Text;
+        if (e.Type == ItemType.TextString) return e.Text;
+        if (e.Type == ItemType.Enumeration && KmipNames.EnumerationFor(e.Tag) is { } en && en.TryGetName(e.UInt32, out var value)) return value;
+        if (e.Tag == Tag.AttributeReference && e.Type == ItemType.Enumeration) return Name((Tag)e.UInt32);   // 2.x: the value is a tag
+        return e.Type == ItemType.Structure || e.Children.Count > 0 ? Name(e.Tag) : $"{Name(e.Tag)}={ShowExpected(e)}";
     }
 
     /// <summary>1.x Attribute structures: the candidate with the same Attribute Name gives the most useful difference.</summary>

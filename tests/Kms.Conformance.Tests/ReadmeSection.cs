@@ -109,7 +109,7 @@ public static class ReadmeSection
         return sb.ToString();
     }
 
-    private static string Cell(string text) => text.Replace("|", "\\|").Replace("\n", " ");
+    private static string Cell(string text) => text.Replace("|", "\\|").Replace("<", "&lt;").Replace("\n", " ");
 }
 
 /// <summary>The README's Conformance section is exactly what the tables render.</summary>

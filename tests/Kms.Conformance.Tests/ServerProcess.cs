@@ -111,9 +111,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
         var handler = new HttpClientHandler
         {
             ClientCertificateOptions = ClientCertificateOption.Manual,
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            // The chain must end at the test CA (never the system store) and the name must match (SAN 127.0.0.1).
+            ServerCertificateCustomValidationCallback = (_, certificate, _, errors) =>
             {
-                if (certificate is null) return false;
+                if (certificate is null || (errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
                 using var chain = new X509Chain();
                 chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
                 chain.ChainPolicy.CustomTrustStore.Add(ca);
@@ -122,7 +123,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             },
         };
         handler.ClientCertificates.Add(Pki.Client(commonName));
-        return new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{HttpsPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        return new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{HttpsPort}"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public async ValueTask DisposeAsync()

@@ -60,6 +60,7 @@ public sealed class FasterObjectStore : IObjectStore
     private volatile bool _committerExited;
     private volatile Exception? _failure;
     private long _nextSequence;
+    private long _groupCommits;
 
     // Checkpoint state, touched only by the commit loop.
     private int _commitsSinceCheckpoint;
@@ -182,8 +183,11 @@ public sealed class FasterObjectStore : IObjectStore
     /// <inheritdoc/>
     public long Count => _index.Count;
 
-    /// <summary>Store data-directory layout root.</summary>
+    /// <summary>The data directory (layout: see <see cref="FasterStoreOptions"/>).</summary>
     public string DataDirectory => _options.DataDirectory;
+
+    /// <summary>Number of log commits (fsyncs) so far; commits ÷ this = average group size. For benchmarks.</summary>
+    internal long GroupCommits => Interlocked.Read(ref _groupCommits);
 
     private KvSession NewSession() => _kv.For(new KvFunctions()).NewSession<KvFunctions>();
 
@@ -556,6 +560,7 @@ public sealed class FasterObjectStore : IObjectStore
                     }
                     foreach (var p in batch) p.Done.Set();
                     _commitsSinceCheckpoint += batch.Count;
+                    Interlocked.Increment(ref _groupCommits);
                 }
                 MaybeCheckpoint(force: false);
                 if (_stopping && _queue.IsEmpty) break;

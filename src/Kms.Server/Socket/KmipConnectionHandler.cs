@@ -57,7 +57,8 @@ public sealed class KmipConnectionHandler(IKmipProcessor processor, IdentityReso
         }
     }
 
-    private async Task RunAsync(PipeReader input, PipeWriter output, CallerIdentity caller, string connectionId, CancellationToken closed, CancellationToken closeRequested)
+    /// <summary>The framing loop of one authenticated connection (internal for the allocation test).</summary>
+    internal async Task RunAsync(PipeReader input, PipeWriter output, CallerIdentity caller, string connectionId, CancellationToken closed, CancellationToken closeRequested)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(closed, closeRequested);
         while (true)

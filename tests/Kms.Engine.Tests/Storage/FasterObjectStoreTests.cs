@@ -179,6 +179,23 @@ public sealed class FasterObjectStoreTests
     }
 
     [Fact]
+    public void Checkpoints_complete_while_reader_sessions_sit_idle()
+    {
+        using var dir = new TempStoreDir();
+        using (var store = FasterObjectStore.Open(dir.Options() with { CheckpointEveryCommits = 20 }))
+        {
+            Assert.Equal(CommitStatus.Committed, store.Commit([W.Put("r", 0, "r")]));
+            // Several reader threads leave their FASTER sessions idle in the pool.
+            ConcurrencyTests.RunThreads(6, t => { for (int i = 0; i < 50; i++) Assert.True(store.TryRead("r", out _)); });
+            for (int i = 0; i < 200; i++)
+                Assert.Equal(CommitStatus.Committed, store.Commit([W.Put($"c{i}", 0, "v")]));
+            Assert.True(store.TryRead("c199", out _));
+        } // Dispose waits for the last checkpoint: it must not hang on the idle sessions.
+        using (var store = dir.Open())
+            Assert.Equal(201, store.Count);
+    }
+
+    [Fact]
     public void ClearOnStart_empties_the_store()
     {
         using var dir = new TempStoreDir();
