@@ -25,7 +25,7 @@ internal sealed class EngineCore
             new LocateOperation(), new ActivateOperation(), new RevokeOperation(), new DestroyOperation(),
             new CheckOperation(), new ArchiveOperation(), new RecoverOperation(), new InteropOperation(), new LogOperation(),
             // Cryptographic operations (issue 4).
-            new CreateKeyPairOperation(),
+            new CreateKeyPairOperation(), new EncryptOperation(), new DecryptOperation(),
         ];
         Operations = ops.ToFrozenDictionary(o => o.Operation);
     }

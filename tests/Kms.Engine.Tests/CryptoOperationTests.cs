@@ -128,4 +128,168 @@ public sealed class CryptoOperationTests : IDisposable
         _t.Fails(ResultReason.PermissionDenied, Operation.Create, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),
             Req.Attrs(Req.Alg(CryptographicAlgorithm.DES3), Req.Len(168))));
     }
+
+    // ---- Encrypt / Decrypt ----
+
+    private string Key(CryptographicAlgorithm alg, byte[] material, CryptographicUsageMask mask = CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt,
+        TtlvElement? parameters = null, bool activate = true)
+    {
+        var attrs = Req.Attrs(Req.Mask(mask));
+        if (parameters is not null) attrs.Children.Add(parameters);
+        var id = Uid(_t.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey), attrs, Req.RawKey(alg, material))));
+        if (activate) _t.Ok(Operation.Activate, Req.Payload(Req.Id(id)));
+        return id;
+    }
+
+    private static TtlvElement Params(BlockCipherMode mode, PaddingMethod padding = 0, int tagLength = 0)
+    {
+        var p = TtlvElement.Structure(Tag.CryptographicParameters, TtlvElement.Enumeration(Tag.BlockCipherMode, (uint)mode));
+        if (padding != 0) p.Children.Add(TtlvElement.Enumeration(Tag.PaddingMethod, (uint)padding));
+        if (tagLength != 0) p.Children.Add(TtlvElement.Integer(Tag.TagLength, tagLength));
+        return p;
+    }
+
+    private static TtlvElement Bytes(Tag tag, byte[] b) => TtlvElement.ByteString(tag, b);
+
+    [Fact]
+    public void Encrypt_AES_GCM_matches_the_NIST_vector_and_decrypts_with_AAD_and_tag()
+    {
+        // NIST GCM spec test case 2 (McGrew & Viega, "The Galois/Counter Mode of Operation", AES-128, K = 0, IV = 0, P = 0^128).
+        var id = Key(CryptographicAlgorithm.AES, new byte[16]);
+        var enc = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.GCM, tagLength: 16), Bytes(Tag.Data, new byte[16]), Bytes(Tag.IVCounterNonce, new byte[12])));
+        Assert.Equal(Convert.FromHexString("0388dace60b6a392f328c2b971b2fe78"), enc.Find(Tag.Data)!.Bytes);
+        Assert.Equal(Convert.FromHexString("ab6e47d42cec13bdf53a67b21257bddf"), enc.Find(Tag.AuthenticatedEncryptionTag)!.Bytes);
+        Assert.Null(enc.Find(Tag.IVCounterNonce));
+
+        // Generated nonce, AAD, tag; the round trip, then a bad tag and a bad AAD are Cryptographic Failure.
+        var aad = "header"u8.ToArray();
+        var plain = "attack at dawn"u8.ToArray();
+        var e2 = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.GCM), Bytes(Tag.Data, plain), Bytes(Tag.AuthenticatedEncryptionAdditionalData, aad)));
+        var nonce = e2.Find(Tag.IVCounterNonce)!.Bytes;
+        Assert.Equal(12, nonce.Length);
+        var ct = e2.Find(Tag.Data)!.Bytes;
+        var tag = e2.Find(Tag.AuthenticatedEncryptionTag)!.Bytes;
+        TtlvElement Dec(byte[] t, byte[] a) => Req.Payload(Req.Id(id), Params(BlockCipherMode.GCM), Bytes(Tag.Data, ct), Bytes(Tag.IVCounterNonce, nonce),
+            Bytes(Tag.AuthenticatedEncryptionAdditionalData, a), Bytes(Tag.AuthenticatedEncryptionTag, t));
+        Assert.Equal(plain, _t.Ok(Operation.Decrypt, Dec(tag, aad)).Find(Tag.Data)!.Bytes);
+        var bad = (byte[])tag.Clone();
+        bad[0] ^= 1;
+        _t.Fails(ResultReason.CryptographicFailure, Operation.Decrypt, Dec(bad, aad));
+        _t.Fails(ResultReason.CryptographicFailure, Operation.Decrypt, Dec(tag, "other"u8.ToArray()));
+        _t.Fails(ResultReason.MissingData, Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.GCM), Bytes(Tag.Data, ct), Bytes(Tag.IVCounterNonce, nonce)));
+    }
+
+    [Theory]
+    [InlineData(BlockCipherMode.CBC, PaddingMethod.PKCS5, 16, 23)]
+    [InlineData(BlockCipherMode.CBC, PaddingMethod.None, 32, 32)]
+    [InlineData(BlockCipherMode.ECB, PaddingMethod.PKCS5, 16, 5)]
+    [InlineData(BlockCipherMode.CTR, (PaddingMethod)0, 32, 41)]
+    [InlineData(BlockCipherMode.XTS, (PaddingMethod)0, 64, 40)]
+    [InlineData(BlockCipherMode.CCM, (PaddingMethod)0, 16, 40)]
+    public void Encrypt_Decrypt_round_trip_in_each_mode(BlockCipherMode mode, PaddingMethod padding, int keyBytes, int length)
+    {
+        var id = Key(CryptographicAlgorithm.AES, System.Security.Cryptography.RandomNumberGenerator.GetBytes(keyBytes));
+        var plain = System.Security.Cryptography.RandomNumberGenerator.GetBytes(length);
+        var enc = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), Params(mode, padding), Bytes(Tag.Data, plain)));
+        var dec = Req.Payload(Req.Id(id), Params(mode, padding), Bytes(Tag.Data, enc.Find(Tag.Data)!.Bytes));
+        if (enc.Find(Tag.IVCounterNonce) is { } iv) dec.Children.Add(iv);
+        if (enc.Find(Tag.AuthenticatedEncryptionTag) is { } tag) dec.Children.Add(tag);
+        Assert.Equal(plain, _t.Ok(Operation.Decrypt, dec).Find(Tag.Data)!.Bytes);
+    }
+
+    [Fact]
+    public void ChaCha20_Poly1305_matches_RFC8439_and_object_parameters_are_the_defaults()
+    {
+        // RFC 8439 §2.8.2 AEAD test vector.
+        var key = Convert.FromHexString("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f");
+        var nonce = Convert.FromHexString("070000004041424344454647");
+        var aad = Convert.FromHexString("50515253c0c1c2c3c4c5c6c7");
+        var plain = "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it."u8.ToArray();
+        var id = Key(CryptographicAlgorithm.ChaCha20Poly1305, key);
+        var enc = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), Bytes(Tag.Data, plain), Bytes(Tag.IVCounterNonce, nonce), Bytes(Tag.AuthenticatedEncryptionAdditionalData, aad)));
+        Assert.Equal(Convert.FromHexString("1ae10b594f09e26a7e902ecbd0600691"), enc.Find(Tag.AuthenticatedEncryptionTag)!.Bytes);
+        Assert.StartsWith("d31a8d34648e60db7b86afbc53ef7ec2", Convert.ToHexStringLower(enc.Find(Tag.Data)!.Bytes));
+
+        // The object's Cryptographic Parameters (CBC, PKCS5) apply when the request has none; the request's override them.
+        var aes = Key(CryptographicAlgorithm.AES, new byte[32], parameters: Params(BlockCipherMode.CBC, PaddingMethod.PKCS5));
+        var cbc = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(aes), Bytes(Tag.Data, new byte[5])));
+        Assert.Equal(16, cbc.Find(Tag.Data)!.Bytes.Length);
+        Assert.Equal(16, cbc.Find(Tag.IVCounterNonce)!.Bytes.Length);
+        var ctr = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(aes), Params(BlockCipherMode.CTR), Bytes(Tag.Data, new byte[5])));
+        Assert.Equal(5, ctr.Find(Tag.Data)!.Bytes.Length);
+    }
+
+    [Fact]
+    public void Encrypt_Decrypt_checks_usage_mask_state_padding_and_access()
+    {
+        var plain = new byte[16];
+        var signOnly = Key(CryptographicAlgorithm.AES, new byte[16], CryptographicUsageMask.Decrypt);
+        _t.Fails(ResultReason.IncompatibleCryptographicUsageMask, Operation.Encrypt, Req.Payload(Req.Id(signOnly), Params(BlockCipherMode.ECB), Bytes(Tag.Data, plain)));
+        _t.Fails(ResultReason.PermissionDenied, Operation.Encrypt, Req.Payload(Req.Id(signOnly), Params(BlockCipherMode.ECB), Bytes(Tag.Data, plain)), Req.V1);
+
+        var preActive = Key(CryptographicAlgorithm.AES, new byte[16], activate: false);
+        _t.Fails(ResultReason.WrongKeyLifecycleState, Operation.Encrypt, Req.Payload(Req.Id(preActive), Params(BlockCipherMode.ECB), Bytes(Tag.Data, plain)));
+        _t.Fails(ResultReason.WrongKeyLifecycleState, Operation.Decrypt, Req.Payload(Req.Id(preActive), Params(BlockCipherMode.ECB), Bytes(Tag.Data, plain)));
+
+        // Deactivated: no more Encrypt, still Decrypt.
+        var id = Key(CryptographicAlgorithm.AES, new byte[16]);
+        var ct = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.CBC, PaddingMethod.PKCS5), Bytes(Tag.Data, plain), Bytes(Tag.IVCounterNonce, new byte[16]))).Find(Tag.Data)!.Bytes;
+        _t.Ok(Operation.Revoke, Req.Payload(Req.Id(id), Req.RevokeReason(RevocationReasonCode.CessationOfOperation)));
+        _t.Fails(ResultReason.WrongKeyLifecycleState, Operation.Encrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, plain)));
+        Assert.Equal(plain, _t.Ok(Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.CBC, PaddingMethod.PKCS5), Bytes(Tag.Data, ct), Bytes(Tag.IVCounterNonce, new byte[16]))).Find(Tag.Data)!.Bytes);
+
+        // Bad padding (wrong IV changes the last block's padding … use a truncated-and-garbled block instead).
+        var garbled = (byte[])ct.Clone();
+        garbled[^1] ^= 0x5A;
+        _t.Fails(ResultReason.CryptographicFailure, Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.CBC, PaddingMethod.PKCS5), Bytes(Tag.Data, garbled), Bytes(Tag.IVCounterNonce, new byte[16])));
+        // Missing IV on Decrypt; no right for bob.
+        _t.Fails(ResultReason.MissingInitializationVector, Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.CBC, PaddingMethod.PKCS5), Bytes(Tag.Data, ct)));
+        _t.Fails(ResultReason.ObjectNotFound, Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, plain)), user: "bob");
+        _t.Engine.Access.Grant(new CallerIdentity("alice", "socket", "127.0.0.1"), id, "bob", [Access.Permission.Decrypt]);
+        _t.Fails(ResultReason.PermissionDenied, Operation.Encrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, plain)), user: "bob");
+        Assert.Equal(plain, _t.Ok(Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.CBC, PaddingMethod.PKCS5), Bytes(Tag.Data, ct), Bytes(Tag.IVCounterNonce, new byte[16])), user: "bob").Find(Tag.Data)!.Bytes);
+    }
+
+    [Fact]
+    public void Multi_part_CBC_encrypt_and_decrypt_with_correlation_values()
+    {
+        var id = Key(CryptographicAlgorithm.AES, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var plain = System.Security.Cryptography.RandomNumberGenerator.GetBytes(100);
+        var iv = new byte[16];
+        var p = Params(BlockCipherMode.CBC, PaddingMethod.PKCS5);
+        var first = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, plain[..30]), Bytes(Tag.IVCounterNonce, iv), TtlvElement.Boolean(Tag.InitIndicator, true)));
+        var cv = first.Find(Tag.CorrelationValue)!.Bytes;
+        var mid = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, plain[30..70]), Bytes(Tag.CorrelationValue, cv)));
+        var last = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, plain[70..]), Bytes(Tag.CorrelationValue, cv), TtlvElement.Boolean(Tag.FinalIndicator, true)));
+        byte[] ct = [.. first.Find(Tag.Data)!.Bytes, .. mid.Find(Tag.Data)!.Bytes, .. last.Find(Tag.Data)!.Bytes];
+        Assert.Equal(112, ct.Length);
+        // The one-shot decrypt agrees; the finished correlation value is gone.
+        Assert.Equal(plain, _t.Ok(Operation.Decrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, ct), Bytes(Tag.IVCounterNonce, iv))).Find(Tag.Data)!.Bytes);
+        _t.Fails(ResultReason.InvalidCorrelationValue, Operation.Encrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, plain), Bytes(Tag.CorrelationValue, cv)));
+        _t.Fails(ResultReason.InvalidCorrelationValue, Operation.Encrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, plain), Bytes(Tag.CorrelationValue, new byte[16])));
+
+        // Multi-part decrypt.
+        var d1 = _t.Ok(Operation.Decrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, ct[..50]), Bytes(Tag.IVCounterNonce, iv), TtlvElement.Boolean(Tag.InitIndicator, true)));
+        var d2 = _t.Ok(Operation.Decrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, ct[50..]), Bytes(Tag.CorrelationValue, d1.Find(Tag.CorrelationValue)!.Bytes), TtlvElement.Boolean(Tag.FinalIndicator, true)));
+        Assert.Equal(plain, (byte[])[.. d1.Find(Tag.Data)!.Bytes, .. d2.Find(Tag.Data)!.Bytes]);
+    }
+
+    [Fact]
+    public void RSA_OAEP_encrypt_with_the_public_key_decrypt_with_the_private_key_and_PKCS1_behind_the_policy()
+    {
+        var (priv, pub) = Pair(CryptographicAlgorithm.RSA, 2048, privateMask: CryptographicUsageMask.Decrypt, publicMask: CryptographicUsageMask.Encrypt);
+        var oaep = TtlvElement.Structure(Tag.CryptographicParameters,
+            TtlvElement.Enumeration(Tag.PaddingMethod, (uint)PaddingMethod.OAEP), TtlvElement.Enumeration(Tag.HashingAlgorithm, (uint)HashingAlgorithm.SHA_256),
+            TtlvElement.Enumeration(Tag.MaskGeneratorHashingAlgorithm, (uint)HashingAlgorithm.SHA_1));
+        var plain = "a secret"u8.ToArray();
+        var ct = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(pub), oaep, Bytes(Tag.Data, plain))).Find(Tag.Data)!.Bytes;
+        Assert.Equal(256, ct.Length);
+        Assert.Equal(plain, _t.Ok(Operation.Decrypt, Req.Payload(Req.Id(priv), oaep, Bytes(Tag.Data, ct))).Find(Tag.Data)!.Bytes);
+        var garbled = (byte[])ct.Clone();
+        garbled[10] ^= 1;
+        _t.Fails(ResultReason.CryptographicFailure, Operation.Decrypt, Req.Payload(Req.Id(priv), oaep, Bytes(Tag.Data, garbled)));
+        _t.Fails(ResultReason.IncompatibleCryptographicUsageMask, Operation.Encrypt, Req.Payload(Req.Id(priv), oaep, Bytes(Tag.Data, plain)));
+        var pkcs1 = TtlvElement.Structure(Tag.CryptographicParameters, TtlvElement.Enumeration(Tag.PaddingMethod, (uint)PaddingMethod.PKCS1V1_5));
+        _t.Fails(ResultReason.PermissionDenied, Operation.Encrypt, Req.Payload(Req.Id(pub), pkcs1, Bytes(Tag.Data, plain)));
+    }
 }
