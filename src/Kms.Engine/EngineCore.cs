@@ -25,7 +25,8 @@ internal sealed class EngineCore
             new LocateOperation(), new ActivateOperation(), new RevokeOperation(), new DestroyOperation(),
             new CheckOperation(), new ArchiveOperation(), new RecoverOperation(), new InteropOperation(), new LogOperation(),
             // Cryptographic operations (issue 4).
-            new CreateKeyPairOperation(), new EncryptOperation(), new DecryptOperation(),
+            new CreateKeyPairOperation(), new EncryptOperation(), new DecryptOperation(), new SignOperation(), new SignatureVerifyOperation(),
+            new MacOperation(), new MacVerifyOperation(), new HashOperation(), new RngRetrieveOperation(), new RngSeedOperation(),
         ];
         Operations = ops.ToFrozenDictionary(o => o.Operation);
     }

@@ -292,4 +292,114 @@ public sealed class CryptoOperationTests : IDisposable
         var pkcs1 = TtlvElement.Structure(Tag.CryptographicParameters, TtlvElement.Enumeration(Tag.PaddingMethod, (uint)PaddingMethod.PKCS1V1_5));
         _t.Fails(ResultReason.PermissionDenied, Operation.Encrypt, Req.Payload(Req.Id(pub), pkcs1, Bytes(Tag.Data, plain)));
     }
+
+    // ---- Sign / Verify, MAC, Hash, RNG ----
+
+    private static TtlvElement SigParams(DigitalSignatureAlgorithm dsa) => TtlvElement.Structure(Tag.CryptographicParameters, TtlvElement.Enumeration(Tag.DigitalSignatureAlgorithm, (uint)dsa));
+
+    private static TtlvElement HashPad(HashingAlgorithm h, PaddingMethod pad) => TtlvElement.Structure(Tag.CryptographicParameters,
+        TtlvElement.Enumeration(Tag.HashingAlgorithm, (uint)h), TtlvElement.Enumeration(Tag.PaddingMethod, (uint)pad));
+
+    private ValidityIndicator Verify(string pub, TtlvElement? parameters, Tag dataTag, byte[] data, byte[] signature)
+    {
+        var p = Req.Payload(Req.Id(pub));
+        if (parameters is not null) p.Children.Add(parameters);
+        p.Children.Add(Bytes(dataTag, data));
+        p.Children.Add(Bytes(Tag.SignatureData, signature));
+        return (ValidityIndicator)_t.Ok(Operation.SignatureVerify, p).Find(Tag.ValidityIndicator)!.UInt32;
+    }
+
+    public static TheoryData<CryptographicAlgorithm, int, RecommendedCurve, int> SignCases => new()
+    {
+        { CryptographicAlgorithm.RSA, 2048, 0, 0 },
+        { CryptographicAlgorithm.RSA, 2048, 0, 1 },
+        { CryptographicAlgorithm.EC, 0, RecommendedCurve.P_256, 2 },
+        { CryptographicAlgorithm.Ed25519, 0, 0, 3 },
+        { CryptographicAlgorithm.Ed448, 0, 0, 3 },
+        { KmsAlgorithms.MlDsa44, 0, 0, 3 },
+        { KmsAlgorithms.SlhDsaSha2_128f, 0, 0, 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(SignCases))]
+    public void Sign_then_SignatureVerify_valid_and_invalid(CryptographicAlgorithm alg, int bits, RecommendedCurve curve, int form)
+    {
+        var (priv, pub) = Pair(alg, bits, curve);
+        TtlvElement? parameters = form switch
+        {
+            0 => SigParams(DigitalSignatureAlgorithm.SHA_256WithRSAEncryption),
+            1 => HashPad(HashingAlgorithm.SHA_256, PaddingMethod.PSS),
+            2 => SigParams(DigitalSignatureAlgorithm.ECDSAWithSHA256),
+            _ => null,
+        };
+        var data = "the message"u8.ToArray();
+        var p = Req.Payload(Req.Id(priv));
+        if (parameters is not null) p.Children.Add(parameters);
+        p.Children.Add(Bytes(Tag.Data, data));
+        var sig = _t.Ok(Operation.Sign, p).Find(Tag.SignatureData)!.Bytes;
+        Assert.Equal(ValidityIndicator.Valid, Verify(pub, parameters, Tag.Data, data, sig));
+        Assert.Equal(ValidityIndicator.Invalid, Verify(pub, parameters, Tag.Data, "another"u8.ToArray(), sig));
+        if (form is 0 or 2)
+        {
+            // Digested Data: the same signature verifies over SHA-256(data).
+            Assert.Equal(ValidityIndicator.Valid, Verify(pub, parameters, Tag.DigestedData, System.Security.Cryptography.SHA256.HashData(data), sig));
+        }
+        // The public key cannot sign (wrong mask); the private key is not for Verify.
+        _t.Fails(ResultReason.IncompatibleCryptographicUsageMask, Operation.Sign, Req.Payload(Req.Id(pub), Bytes(Tag.Data, data)));
+    }
+
+    [Fact]
+    public void Ed25519_signature_matches_RFC8032_test_1_after_Register()
+    {
+        // RFC 8032 §7.1 TEST 1: secret key 9d61b1…, empty message.
+        var seed = Convert.FromHexString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+        var pkcs8 = KeyFormats.PrivateToPkcs8(KeyFormatType.Raw, seed, CryptographicAlgorithm.Ed25519);
+        var id = Uid(_t.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.PrivateKey),
+            Req.Attrs(Req.Mask(CryptographicUsageMask.Sign)),
+            TtlvElement.Structure(Tag.PrivateKey, TtlvElement.Structure(Tag.KeyBlock,
+                TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_8),
+                TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, pkcs8)),
+                Req.Alg(CryptographicAlgorithm.Ed25519), Req.Len(256))))));
+        _t.Fails(ResultReason.WrongKeyLifecycleState, Operation.Sign, Req.Payload(Req.Id(id), Bytes(Tag.Data, [])));
+        _t.Ok(Operation.Activate, Req.Payload(Req.Id(id)));
+        var sig = _t.Ok(Operation.Sign, Req.Payload(Req.Id(id), Bytes(Tag.Data, []))).Find(Tag.SignatureData)!.Bytes;
+        Assert.Equal("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b", Convert.ToHexStringLower(sig));
+    }
+
+    [Fact]
+    public void MAC_matches_RFC4231_and_MAC_Verify_gives_the_validity()
+    {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        var id = Key(CryptographicAlgorithm.HMAC_SHA256, "Jefe"u8.ToArray(), CryptographicUsageMask.MACGenerate | CryptographicUsageMask.MACVerify);
+        var data = "what do ya want for nothing?"u8.ToArray();
+        var mac = _t.Ok(Operation.MAC, Req.Payload(Req.Id(id), Bytes(Tag.Data, data))).Find(Tag.MACData)!.Bytes;
+        Assert.Equal("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", Convert.ToHexStringLower(mac));
+        ValidityIndicator V(byte[] m) => (ValidityIndicator)_t.Ok(Operation.MACVerify, Req.Payload(Req.Id(id), Bytes(Tag.Data, data), Bytes(Tag.MACData, m))).Find(Tag.ValidityIndicator)!.UInt32;
+        Assert.Equal(ValidityIndicator.Valid, V(mac));
+        mac[3] ^= 1;
+        Assert.Equal(ValidityIndicator.Invalid, V(mac));
+
+        // AES-CMAC (RFC 4493 example 1: empty message).
+        var aes = Key(CryptographicAlgorithm.AES, Convert.FromHexString("2b7e151628aed2a6abf7158809cf4f3c"), CryptographicUsageMask.MACGenerate);
+        var cmac = _t.Ok(Operation.MAC, Req.Payload(Req.Id(aes), Bytes(Tag.Data, []))).Find(Tag.MACData)!.Bytes;
+        Assert.Equal("bb1d6929e95937287fa37d129b756746", Convert.ToHexStringLower(cmac));
+        _t.Fails(ResultReason.IncompatibleCryptographicUsageMask, Operation.MACVerify, Req.Payload(Req.Id(aes), Bytes(Tag.Data, []), Bytes(Tag.MACData, cmac)));
+    }
+
+    [Fact]
+    public void Hash_RNG_Retrieve_and_RNG_Seed()
+    {
+        var h = _t.Ok(Operation.Hash, Req.Payload(TtlvElement.Structure(Tag.CryptographicParameters, TtlvElement.Enumeration(Tag.HashingAlgorithm, (uint)HashingAlgorithm.SHA3_256)),
+            Bytes(Tag.Data, "abc"u8.ToArray())));
+        // FIPS 202 example: SHA3-256("abc").
+        Assert.Equal("3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532", Convert.ToHexStringLower(h.Find(Tag.Data)!.Bytes));
+        _t.Fails(ResultReason.MissingData, Operation.Hash, Req.Payload(Bytes(Tag.Data, [1])));
+
+        var r1 = _t.Ok(Operation.RNGRetrieve, Req.Payload(TtlvElement.Integer(Tag.DataLength, 32)), Req.V1).Find(Tag.Data)!.Bytes;
+        var r2 = _t.Ok(Operation.RNGRetrieve, Req.Payload(TtlvElement.Integer(Tag.DataLength, 32))).Find(Tag.Data)!.Bytes;
+        Assert.Equal(32, r1.Length);
+        Assert.NotEqual(r1, r2);
+        _t.Fails(ResultReason.InvalidField, Operation.RNGRetrieve, Req.Payload(TtlvElement.Integer(Tag.DataLength, 0)));
+        Assert.Equal(5, _t.Ok(Operation.RNGSeed, Req.Payload(Bytes(Tag.Data, new byte[5]))).Find(Tag.DataLength)!.Int32);
+    }
 }
