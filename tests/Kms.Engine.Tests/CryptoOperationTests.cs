@@ -63,8 +63,13 @@ public sealed class CryptoOperationTests : IDisposable
         var pubObj = _t.Ok(Operation.Get, Req.Payload(Req.Id(pub)));
         Assert.Equal((uint)ObjectType.PrivateKey, privObj.Find(Tag.ObjectType)!.UInt32);
         Assert.Equal((uint)ObjectType.PublicKey, pubObj.Find(Tag.ObjectType)!.UInt32);
-        var pkcs8 = privObj.FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
-        var spki = pubObj.FindPath(Tag.PublicKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+        var privFormat = (KeyFormatType)privObj.FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyFormatType)!.UInt32;
+        var pubFormat = (KeyFormatType)pubObj.FindPath(Tag.PublicKey, Tag.KeyBlock, Tag.KeyFormatType)!.UInt32;
+        // RSA keys are stored PKCS#1 (KMIP's RSA default), the others PKCS#8 / SPKI.
+        Assert.Equal(alg == CryptographicAlgorithm.RSA ? KeyFormatType.PKCS_1 : KeyFormatType.PKCS_8, privFormat);
+        Assert.Equal(alg == CryptographicAlgorithm.RSA ? KeyFormatType.PKCS_1 : KeyFormatType.X_509, pubFormat);
+        var pkcs8 = KeyFormats.PrivateToPkcs8(privFormat, privObj.FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes);
+        var spki = KeyFormats.PublicToSpki(pubFormat, pubObj.FindPath(Tag.PublicKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes);
         Assert.Equal(KeyDescription.FromPkcs8(pkcs8).Algorithm, KeyDescription.FromSpki(spki).Algorithm);
         Assert.Equal(spki, KeyFormats.PublicFromPrivate(pkcs8));
         if (expectedBits > 0) Assert.Equal(expectedBits, Attribute(priv, Tag.CryptographicLength).Int32);
@@ -401,5 +406,17 @@ public sealed class CryptoOperationTests : IDisposable
         Assert.NotEqual(r1, r2);
         _t.Fails(ResultReason.InvalidField, Operation.RNGRetrieve, Req.Payload(TtlvElement.Integer(Tag.DataLength, 0)));
         Assert.Equal(5, _t.Ok(Operation.RNGSeed, Req.Payload(Bytes(Tag.Data, new byte[5]))).Find(Tag.DataLength)!.Int32);
+    }
+
+    [Fact]
+    public void Protect_Stop_Date_ends_Encrypt_and_Process_Start_Date_delays_Decrypt()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var attrs = Req.Attrs(Req.Mask(CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt),
+            TtlvElement.DateTime(Tag.ActivationDate, now - 3600), TtlvElement.DateTime(Tag.ProcessStartDate, now + 3600), TtlvElement.DateTime(Tag.ProtectStopDate, now - 3600));
+        var id = Uid(_t.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey), attrs, Req.RawKey(CryptographicAlgorithm.AES, new byte[16]))));
+        _t.Fails(ResultReason.WrongKeyLifecycleState, Operation.Encrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, new byte[16])));
+        _t.Fails(ResultReason.WrongKeyLifecycleState, Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, new byte[16])));
+        _t.Fails(ResultReason.PermissionDenied, Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, new byte[16])), Req.V1);
     }
 }

@@ -6,8 +6,8 @@ using Kms.Ttlv.Tree;
 namespace Kms.Engine.Operations;
 
 /// <summary>
-/// Create Key Pair (KMIP 2.1 §6.1.8; 1.4 §4.2): generates a Private Key (stored PKCS#8) and a Public Key
-/// (stored X.509 SubjectPublicKeyInfo) through <see cref="KeyGenerator"/> after the algorithm policy:
+/// Create Key Pair (KMIP 2.1 §6.1.8; 1.4 §4.2): generates a Private Key (stored PKCS#8; RSA: PKCS#1) and a Public Key
+/// (stored X.509 SubjectPublicKeyInfo; RSA: PKCS#1) through <see cref="KeyGenerator"/> after the algorithm policy:
 /// RSA 2048/3072/4096; EC/ECDSA/ECDH on P-256/384/521 or secp256k1 (Recommended Curve, or a length of
 /// 256/384/521); X25519/X448 (EC with CURVE25519/CURVE448); Ed25519/Ed448; ML-KEM, ML-DSA and SLH-DSA
 /// (extension algorithm values, see <see cref="KmsAlgorithms"/>). Attributes: 1.x Common/Private Key/Public
@@ -48,8 +48,19 @@ internal sealed class CreateKeyPairOperation : IKmipOperation
 
         var pair = CryptoSupport.Run(() => KeyGenerator.GenerateKeyPair(CryptoSupport.Policy(ctx), alg, bits, curve));
         var d = pair.Description;
-        priv.Value = KeyObject(Tag.PrivateKey, KeyFormatType.PKCS_8, pair.PrivateKeyPkcs8, alg, d.Bits);
-        pub.Value = KeyObject(Tag.PublicKey, KeyFormatType.X_509, pair.PublicKeySpki, alg, d.Bits);
+        // RSA keys are stored PKCS#1 (the KMIP default format for RSA, which the OASIS AKLC cases expect), the others PKCS#8 / SPKI.
+        if (alg == CryptographicAlgorithm.RSA)
+        {
+            var rsaPrivate = CryptoSupport.Run(() => KeyFormats.PrivateFromPkcs8(pair.PrivateKeyPkcs8, KeyFormatType.PKCS_1));
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(pair.PrivateKeyPkcs8);
+            priv.Value = KeyObject(Tag.PrivateKey, KeyFormatType.PKCS_1, rsaPrivate, alg, d.Bits);
+            pub.Value = KeyObject(Tag.PublicKey, KeyFormatType.PKCS_1, CryptoSupport.Run(() => KeyFormats.PublicFromSpki(pair.PublicKeySpki, KeyFormatType.PKCS_1)), alg, d.Bits);
+        }
+        else
+        {
+            priv.Value = KeyObject(Tag.PrivateKey, KeyFormatType.PKCS_8, pair.PrivateKeyPkcs8, alg, d.Bits);
+            pub.Value = KeyObject(Tag.PublicKey, KeyFormatType.X_509, pair.PublicKeySpki, alg, d.Bits);
+        }
         foreach (var o in (ReadOnlySpan<ManagedObject>)[priv, pub])
         {
             if (o.Get(Tag.CryptographicLength) is null) o.AddInstance(TtlvElement.Integer(Tag.CryptographicLength, d.Bits));

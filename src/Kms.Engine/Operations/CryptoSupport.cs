@@ -46,13 +46,20 @@ internal static class CryptoSupport
     /// one of <paramref name="states"/> (Wrong Key Lifecycle State). KMIP 2.1 §3.1: only Active objects
     /// protect new data; Deactivated and Compromised ones may still process (decrypt, verify).
     /// </summary>
+    /// <remarks>
+    /// Protecting uses (Encrypt, Sign, MAC: <paramref name="protect"/>) also fail once the Protect Stop Date is
+    /// reached, processing uses before the Process Start Date (KMIP 2.1 §4.37, §4.36): Wrong Key Lifecycle State.
+    /// </remarks>
     public static ManagedObject LoadKey(OperationContext ctx, TtlvElement payload, Permission permission, CryptographicUsageMask usage, params ReadOnlySpan<State> states)
     {
+        bool protect = (usage & (CryptographicUsageMask.Encrypt | CryptographicUsageMask.Sign | CryptographicUsageMask.MACGenerate)) != 0;
         var id = ctx.ResolveId(payload);
         var obj = ctx.Load(id, permission);
         if (obj.IsDestroyed || obj.Value is null) throw new KmipFault(ResultReason.ObjectDestroyed, "Object destroyed", ResultReason.ItemNotFound);
         if (obj.Archived) throw new KmipFault(ResultReason.ObjectArchived, "Object archived");
         Lifecycle.Require(obj, "The key is not in a state that allows this operation", states);
+        if (protect && obj.Date(Tag.ProtectStopDate) is { } stop && stop <= ctx.Now) throw KmipFault.WrongState("The Protect Stop Date has passed");
+        if (!protect && obj.Date(Tag.ProcessStartDate) is { } start && start > ctx.Now) throw KmipFault.WrongState("The Process Start Date is not reached");
         Lifecycle.RequireUsage(obj, usage);
         return obj;
     }
