@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Text;
 using BenchmarkDotNet.Attributes;
 using Kms.Ttlv;
+using Kms.Ttlv.Json;
 using Kms.Ttlv.Tests;
 using Kms.Ttlv.Tree;
 
@@ -81,4 +83,23 @@ public class TtlvTreeBenchmarks
     [Benchmark] public TtlvElement? Batch100GetsToTree() => TtlvElement.TryDecode(Messages.Batch100Gets, out var e, out _, out _) ? e : null;
     [Benchmark] public byte[] GetResponseFromTree() => _getResponse.ToBytes();
     [Benchmark] public byte[] Batch100GetsFromTree() => _batch.ToBytes();
+}
+
+/// <summary>
+/// KMIP JSON transcoding as the HTTP adapters do it: JSON → tree → binary TTLV for a request, binary → tree → JSON
+/// for a response. Not a 0 B path (the tree model allocates); measured to keep the adapters honest.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(BenchConfig))]
+public class TtlvJsonBenchmarks
+{
+    private static readonly byte[] s_getRequestJson = Encoding.UTF8.GetBytes(KmipJson.Serialize(TtlvElement.Decode(Messages.GetRequest)));
+    private static readonly byte[] s_create6Json = Encoding.UTF8.GetBytes(KmipJson.Serialize(TtlvElement.Decode(Messages.Create6Attributes)));
+    private static readonly byte[] s_batchJson = Encoding.UTF8.GetBytes(KmipJson.Serialize(TtlvElement.Decode(Messages.Batch100Gets)));
+
+    [Benchmark] public byte[] GetRequestJsonToBinary() => KmipJson.Parse(s_getRequestJson).ToBytes();
+    [Benchmark] public byte[] Create6AttributesJsonToBinary() => KmipJson.Parse(s_create6Json).ToBytes();
+    [Benchmark] public byte[] Batch100GetsJsonToBinary() => KmipJson.Parse(s_batchJson).ToBytes();
+    [Benchmark] public string GetResponseBinaryToJson() => KmipJson.Serialize(TtlvElement.Decode(Messages.GetResponse));
+    [Benchmark] public string Batch100GetsBinaryToJson() => KmipJson.Serialize(TtlvElement.Decode(Messages.Batch100Gets));
 }

@@ -15,7 +15,7 @@ public sealed class AttributeOperationTests : IDisposable
     private List<(int Index, string Value)> Names1(string id)
     {
         var p = _t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(id), TtlvElement.TextString(Tag.AttributeName, "Name")), Req.V1);
-        return [.. p.FindAll(Tag.Attribute).Select(a => (a.Find(Tag.AttributeIndex)!.Int32, a.FindPath(Tag.AttributeValue, Tag.NameValue)!.Text))];
+        return [.. p.FindAll(Tag.Attribute).Select(a => (a.Find(Tag.AttributeIndex)?.Int32 ?? 0, a.FindPath(Tag.AttributeValue, Tag.NameValue)!.Text))];
     }
 
     [Fact]

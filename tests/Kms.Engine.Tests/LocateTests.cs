@@ -78,8 +78,10 @@ public sealed class LocateTests : IDisposable
         var v1 = _t.Ok(Operation.Create, Req.CreateAes1(128, Req.Attr1("x-app", TtlvElement.TextString(Tag.AttributeValue, "billing"))), Req.V1).Find(Tag.UniqueIdentifier)!.Text;
         var found = _t.Ok(Operation.Locate, Req.Payload(Req.Attr1("x-app", TtlvElement.TextString(Tag.AttributeValue, "billing"))), Req.V1);
         Assert.Equal(v1, Assert.Single(found.FindAll(Tag.UniqueIdentifier)).Text);
-        Assert.Equal(1, found.Find(Tag.LocatedItems)!.Int32);
-        Assert.Null(_t.Ok(Operation.Locate, Req.Payload(Req.Attr1("x-app", TtlvElement.TextString(Tag.AttributeValue, "billing"))), KmipVersion.V1_2).Find(Tag.LocatedItems));
+        Assert.Null(found.Find(Tag.LocatedItems)); // only with Offset Items
+        var paged = _t.Ok(Operation.Locate, Req.Payload(TtlvElement.Integer(Tag.OffsetItems, 0), Req.Attr1("x-app", TtlvElement.TextString(Tag.AttributeValue, "billing"))), Req.V1);
+        Assert.Equal(1, paged.Find(Tag.LocatedItems)!.Int32);
+        Assert.Null(_t.Ok(Operation.Locate, Req.Payload(TtlvElement.Integer(Tag.OffsetItems, 0), Req.Attr1("x-app", TtlvElement.TextString(Tag.AttributeValue, "billing"))), KmipVersion.V1_2).Find(Tag.LocatedItems));
     }
 
     [Fact]

@@ -169,7 +169,8 @@ public sealed class MessageTests : IDisposable
         ], TtlvElement.Enumeration(Tag.BatchErrorContinuationOption, (uint)BatchErrorContinuationOption.Undo))));
         Assert.Equal(ResultStatus.OperationUndone, items[0].Status);
         Assert.Equal(ResultStatus.OperationUndone, items[1].Status);
-        Assert.Null(items[0].Payload);
+        // Undone items keep the payload they produced (BL-M-2-21), but nothing was applied.
+        Assert.NotNull(items[0].Payload!.Find(Tag.UniqueIdentifier));
         Assert.Equal(ResultReason.ObjectNotFound, items[2].Reason);
         Assert.Equal(ResultReason.OperationCanceledByRequester, items[3].Reason);
         // Nothing was applied: one object, still Pre-Active.

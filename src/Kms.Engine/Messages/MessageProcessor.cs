@@ -22,7 +22,7 @@ namespace Kms.Engine.Messages;
 /// <item>Batch Error Continuation Option: Stop (default) — items after a failure are not run and get
 /// Operation Failed / Operation Canceled By Requester; Continue — every item runs; Undo — the whole batch is
 /// one unit of work committed at the end: on a failure nothing is applied, earlier items get Operation
-/// Undone and later items Operation Canceled By Requester.</item>
+/// Undone (with the payload they produced) and later items Operation Canceled By Requester.</item>
 /// <item>Batch Order Option: items always run in request order, which satisfies both values.</item>
 /// <item>Maximum Response Size: when the encoded response exceeds it, every item that carried a payload
 /// fails with Response Too Large instead.</item>
@@ -196,7 +196,6 @@ internal static class MessageProcessor
                 for (int i = 0; i < failedAt; i++)
                 {
                     results[i].Status = ResultStatus.OperationUndone;
-                    results[i].Payload = null;
                     results[i].Reason = null;
                     results[i].Message = null;
                 }
@@ -312,7 +311,8 @@ internal static class MessageProcessor
             bi.Children.Add(TtlvElement.Enumeration(Tag.ResultStatus, (uint)r.Status));
             if (r.Reason is { } reason) bi.Children.Add(TtlvElement.Enumeration(Tag.ResultReason, (uint)reason));
             if (r.Message is { } msg) bi.Children.Add(TtlvElement.TextString(Tag.ResultMessage, msg.Length > MaxResultMessage ? msg[..MaxResultMessage] : msg));
-            if (r.Status == ResultStatus.Success) bi.Children.Add(r.Payload ?? TtlvElement.Structure(Tag.ResponsePayload));
+            // Undone items keep the payload they produced (BL-M-2-21).
+            if (r.Status is ResultStatus.Success or ResultStatus.OperationUndone) bi.Children.Add(r.Payload ?? TtlvElement.Structure(Tag.ResponsePayload));
             message.Children.Add(bi);
         }
         return message;

@@ -194,7 +194,8 @@ internal static class AttributeCodec
             value = entry.Value;
         }
         var attr = TtlvElement.Structure(Tag.Attribute, TtlvElement.TextString(Tag.AttributeName, name));
-        if (entry.Index > 0 || AttributeRules.IsMulti(entry.Tag)) attr.Children.Add(TtlvElement.Integer(Tag.AttributeIndex, entry.Index));
+        // Index 0 is the default and the 1.4 test cases leave it out.
+        if (entry.Index > 0) attr.Children.Add(TtlvElement.Integer(Tag.AttributeIndex, entry.Index));
         attr.Children.Add(value.WithTag(Tag.AttributeValue));
         return attr;
     }

@@ -15,7 +15,9 @@ internal sealed class KmipFault(ResultReason reason, string message, ResultReaso
     /// <summary>An explicit reason for 1.x clients, or null to use <see cref="Reasons.ForVersion"/>.</summary>
     public ResultReason? Reason1x { get; } = reason1x;
 
-    public static KmipFault NotFound() => new(ResultReason.ItemNotFound, "Object not found", ResultReason.ItemNotFound);
+    /// <summary>Object Not Found (1.x Item Not Found).</summary>
+    public static KmipFault NotFound() => new(ResultReason.ObjectNotFound, "Object not found", ResultReason.ItemNotFound);
+
     public static KmipFault Denied() => new(ResultReason.PermissionDenied, "Permission denied");
     public static KmipFault Invalid(string message) => new(ResultReason.InvalidField, message);
     public static KmipFault Missing(string message) => new(ResultReason.MissingData, message);

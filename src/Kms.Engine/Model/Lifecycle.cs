@@ -48,7 +48,4 @@ internal static class Lifecycle
         if ((obj.UsageMask & required) != required)
             throw new KmipFault(ResultReason.IncompatibleCryptographicUsageMask, "Cryptographic Usage Mask does not allow this use", ResultReason.PermissionDenied);
     }
-
-    /// <summary>Whether a cryptographic operation may use the object now: Active only (Deactivated/Compromised only to process, by the crypto issue).</summary>
-    public static bool IsUsable(ManagedObject obj) => obj.StoredState == State.Active;
 }

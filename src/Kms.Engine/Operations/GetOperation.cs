@@ -39,6 +39,12 @@ internal sealed class GetOperation : IKmipOperation
             if (block?.Find(Tag.KeyCompressionType) is not { } stored || stored.UInt32 != kct.UInt32)
                 throw new KmipFault(ResultReason.KeyCompressionTypeNotSupported, "Key compression conversion is not supported");
         }
+        // KMIP 2.1 §4.21: Fresh becomes false once the object has been served to a client (one durable write, first Get only).
+        if (obj.Get(Tag.Fresh) is { Bool: true })
+        {
+            obj.SetSingle(TtlvElement.Boolean(Tag.Fresh, false));
+            ctx.Save(obj, touch: false);
+        }
         return TtlvElement.Structure(Tag.ResponsePayload,
             TtlvElement.Enumeration(Tag.ObjectType, (uint)obj.ObjectType),
             TtlvElement.TextString(Tag.UniqueIdentifier, obj.Id),

@@ -18,7 +18,8 @@ namespace Kms.Engine.Operations;
 /// </list>
 /// Storage Status Mask (default On-line) gates archived objects (Archival Storage) and destroyed ones
 /// (2.x Destroyed Storage; otherwise only when State asks for a destroyed state). Results are newest first;
-/// Offset Items skips, Maximum Items (when positive) caps; Located Items (1.3+) counts all matches.
+/// Offset Items skips, Maximum Items (when positive) caps; Located Items (1.3+, sent when Offset Items was
+/// given) counts all matches.
 /// The caller sees only objects it owns or holds a Locate grant on (directly or via "*"). The selective
 /// part (owner/grant, type, name, algorithm, length, group, links, tags, text vendor values) goes through
 /// the store's index; the rest is filtered on the candidates. Sets the ID Placeholder when exactly one
@@ -31,7 +32,10 @@ internal sealed class LocateOperation : IKmipOperation
     public TtlvElement Execute(OperationContext ctx, TtlvElement payload)
     {
         int? maxItems = payload.Find(Tag.MaximumItems) is { Type: ItemType.Integer } mi ? mi.Int32 : null;
-        int offset = payload.Find(Tag.OffsetItems) is { Type: ItemType.Integer } oi ? oi.Int32 : 0;
+        var offsetItems = payload.Find(Tag.OffsetItems);
+        int offset = offsetItems is { Type: ItemType.Integer } oi ? oi.Int32 : 0;
+        // Located Items (1.3+) is returned when the client pages with Offset Items (the OASIS cases omit it otherwise).
+        bool withCount = offsetItems is not null;
         if (maxItems < 0 || offset < 0) throw KmipFault.Invalid("Maximum Items and Offset Items must not be negative");
         var mask = payload.Find(Tag.StorageStatusMask) is { Type: ItemType.Integer } sm ? (StorageStatusMask)(uint)sm.Int32 : StorageStatusMask.OnLineStorage;
 
@@ -70,7 +74,7 @@ internal sealed class LocateOperation : IKmipOperation
                 nonEmpty++;
                 only = ids;
             }
-            if (nonEmpty <= 1) return Respond(ctx, only ?? [], offset, maxItems);
+            if (nonEmpty <= 1) return Respond(ctx, only ?? [], offset, maxItems, withCount);
         }
 
         var candidates = new HashSet<string>(StringComparer.Ordinal);
@@ -94,13 +98,13 @@ internal sealed class LocateOperation : IKmipOperation
         // Newest first; objects created earlier in this batch (not yet stored, Version 0) are the newest.
         matches.Sort(static (a, b) => Order(b).CompareTo(Order(a)));
 
-        return Respond(ctx, matches.ConvertAll(m => m.Id), offset, maxItems);
+        return Respond(ctx, matches.ConvertAll(m => m.Id), offset, maxItems, withCount);
     }
 
-    private static TtlvElement Respond(OperationContext ctx, List<string> matches, int offset, int? maxItems)
+    private static TtlvElement Respond(OperationContext ctx, List<string> matches, int offset, int? maxItems, bool withCount)
     {
         var response = TtlvElement.Structure(Tag.ResponsePayload);
-        if (AttributeRules.ExistsIn(Tag.LocatedItems, ctx.Version)) response.Children.Add(TtlvElement.Integer(Tag.LocatedItems, matches.Count));
+        if (withCount && AttributeRules.ExistsIn(Tag.LocatedItems, ctx.Version)) response.Children.Add(TtlvElement.Integer(Tag.LocatedItems, matches.Count));
         int taken = 0;
         for (int i = offset; i < matches.Count; i++)
         {

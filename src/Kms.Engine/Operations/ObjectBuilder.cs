@@ -71,6 +71,8 @@ internal static class ObjectBuilder
     public static void Finish(OperationContext ctx, ManagedObject obj)
     {
         obj.SetSingle(TtlvElement.TextString(Tag.UniqueIdentifier, obj.Id));
+        // KMIP 2.1 §4.55: a short (fixed 32-byte) form of the Unique Identifier: its SHA-256.
+        obj.SetSingle(TtlvElement.ByteString(Tag.ShortUniqueIdentifier, SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(obj.Id))));
         obj.SetSingle(TtlvElement.Enumeration(Tag.ObjectType, (uint)obj.ObjectType));
         var keyBlock = obj.Value?.Find(Tag.KeyBlock);
         if (keyBlock is not null)

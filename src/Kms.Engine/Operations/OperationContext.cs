@@ -76,7 +76,7 @@ internal sealed class OperationContext(EngineCore engine, CallerIdentity caller,
         return obj;
     }
 
-    public static KmipFault NotFound() => new(ResultReason.ObjectNotFound, "Object not found", ResultReason.ItemNotFound);
+    public static KmipFault NotFound() => KmipFault.NotFound();
 
     /// <summary>Stages a changed object, stamping Last Change Date.</summary>
     public void Save(ManagedObject obj, bool touch = true)

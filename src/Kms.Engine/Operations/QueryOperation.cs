@@ -6,7 +6,7 @@ namespace Kms.Engine.Operations;
 /// <summary>
 /// Query (KMIP 2.1 §6.1.37; 1.4 §4.25): Query Operations (the operations this engine serves that exist in
 /// the request's version), Query Objects (the six object types), Query Server Information (Vendor
-/// Identification; 1.x also Server Information), and (1.3+) Query Capabilities (Batch Undo/Continue
+/// Identification and an empty Server Information), and (1.3+) Query Capabilities (Batch Undo/Continue
 /// capability). Other query functions are accepted and contribute nothing.
 /// </summary>
 internal sealed class QueryOperation : IKmipOperation
@@ -39,7 +39,7 @@ internal sealed class QueryOperation : IKmipOperation
         if (functions.Contains(QueryFunction.QueryServerInformation))
         {
             response.Children.Add(TtlvElement.TextString(Tag.VendorIdentification, ctx.Engine.Options.VendorIdentification));
-            if (ctx.Is1x) response.Children.Add(TtlvElement.Structure(Tag.ServerInformation));
+            response.Children.Add(TtlvElement.Structure(Tag.ServerInformation));
         }
         if (Model.AttributeRules.ExistsIn(Tag.CapabilityInformation, ctx.Version) && functions.Contains(QueryFunction.QueryCapabilities))
         {

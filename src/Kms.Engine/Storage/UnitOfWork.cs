@@ -15,8 +15,6 @@ internal sealed class UnitOfWork(IObjectStore store)
 
     public IObjectStore Store => store;
 
-    public bool HasChanges => _staged.Count > 0;
-
     /// <summary>Reads a private, mutable copy of an object (staged version first).</summary>
     public bool TryLoad(string id, out ManagedObject obj)
     {
