@@ -419,4 +419,37 @@ public sealed class CryptoOperationTests : IDisposable
         _t.Fails(ResultReason.WrongKeyLifecycleState, Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, new byte[16])));
         _t.Fails(ResultReason.PermissionDenied, Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, new byte[16])), Req.V1);
     }
+
+    [Fact]
+    public void Derive_Key_HKDF_RFC5869_and_PBKDF2_with_links_both_ways()
+    {
+        // RFC 5869 A.1: IKM = 0x0b × 22, salt 00..0c, info f0..f9, L = 42.
+        var baseId = Key(CryptographicAlgorithm.HMAC_SHA256, Enumerable.Repeat((byte)0x0b, 22).ToArray(), CryptographicUsageMask.DeriveKey);
+        var hkdf = Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SecretData), Req.Id(baseId),
+            TtlvElement.Enumeration(Tag.DerivationMethod, (uint)DerivationMethod.HKDF),
+            TtlvElement.Structure(Tag.DerivationParameters,
+                TtlvElement.Structure(Tag.CryptographicParameters, TtlvElement.Enumeration(Tag.HashingAlgorithm, (uint)HashingAlgorithm.SHA_256)),
+                Bytes(Tag.DerivationData, Convert.FromHexString("f0f1f2f3f4f5f6f7f8f9")), Bytes(Tag.Salt, Convert.FromHexString("000102030405060708090a0b0c"))),
+            Req.Attrs(Req.Len(42 * 8)));
+        var derived = Uid(_t.Ok(Operation.DeriveKey, hkdf));
+        var okm = _t.Ok(Operation.Get, Req.Payload(Req.Id(derived))).FindPath(Tag.SecretData, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+        Assert.Equal("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865", Convert.ToHexStringLower(okm));
+        Assert.Equal(baseId, Attribute(derived, Tag.Link).Find(Tag.LinkedObjectIdentifier)!.Text);
+        Assert.Equal(derived, Attribute(baseId, Tag.Link).Find(Tag.LinkedObjectIdentifier)!.Text);
+
+        // PBKDF2-HMAC-SHA256("password", "salt", 1, 32) (RFC 7914 §11 uses the same construction; value from the published test set).
+        var pw = Key(CryptographicAlgorithm.HMAC_SHA256, "password"u8.ToArray(), CryptographicUsageMask.DeriveKey);
+        var p2 = Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey), Req.Id(pw),
+            TtlvElement.Enumeration(Tag.DerivationMethod, (uint)DerivationMethod.PBKDF2),
+            TtlvElement.Structure(Tag.DerivationParameters, Bytes(Tag.Salt, "salt"u8.ToArray()), TtlvElement.Integer(Tag.IterationCount, 1)),
+            Req.Attrs(Req.Alg(CryptographicAlgorithm.AES), Req.Len(256), Req.Mask(CryptographicUsageMask.Encrypt)));
+        var aes = Uid(_t.Ok(Operation.DeriveKey, p2));
+        Assert.Equal("120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b",
+            Convert.ToHexStringLower(_t.Ok(Operation.Get, Req.Payload(Req.Id(aes))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes));
+
+        // The base needs the Derive Key usage.
+        var plain = Key(CryptographicAlgorithm.AES, new byte[16]);
+        p2.Children[1] = Req.Id(plain);
+        _t.Fails(ResultReason.IncompatibleCryptographicUsageMask, Operation.DeriveKey, p2);
+    }
 }
