@@ -291,12 +291,47 @@ public sealed class CoreOperationTests : IDisposable
         var id = Uid(_t.Ok(Operation.Create, Req.CreateAes()));
         TtlvElement Attr(Tag tag) => _t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(id), TtlvElement.Enumeration(Tag.AttributeReference, (uint)tag))).FindPath(Tag.Attributes, tag)!;
         Assert.True(Attr(Tag.Fresh).Bool);
-        Assert.Equal((uint)RNGAlgorithm.Unspecified, Attr(Tag.RandomNumberGenerator).Find(Tag.RNGAlgorithm)!.UInt32);
+        var rng = Attr(Tag.RandomNumberGenerator);
+        Assert.Equal((uint)RNGAlgorithm.DRBG, rng.Find(Tag.RNGAlgorithm)!.UInt32);
+        Assert.Equal((uint)DRBGAlgorithm.CTR, rng.Find(Tag.DRBGAlgorithm)!.UInt32);
+        Assert.Equal((uint)CryptographicAlgorithm.AES, rng.Find(Tag.CryptographicAlgorithm)!.UInt32);
+        Assert.Equal(256, rng.Find(Tag.CryptographicLength)!.Int32);
         Assert.Equal(32, Attr(Tag.ShortUniqueIdentifier).Bytes.Length);
         _t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
         Assert.False(Attr(Tag.Fresh).Bool);
         _t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
         var q = _t.Ok(Operation.Query, Req.Payload(TtlvElement.Enumeration(Tag.QueryFunction, (uint)QueryFunction.QueryServerInformation)));
         Assert.NotNull(q.Find(Tag.ServerInformation));
+    }
+
+    [Fact]
+    public void New_keys_carry_the_default_key_attributes_listed_in_the_version_they_exist_in()
+    {
+        var id = Uid(_t.Ok(Operation.Create, Req.CreateAes()));
+        var all = _t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(id))).Find(Tag.Attributes)!;
+        Assert.False(all.Find(Tag.Sensitive)!.Bool);
+        Assert.True(all.Find(Tag.Extractable)!.Bool);
+        Assert.Equal(3600u, all.Find(Tag.LeaseTime)!.UInt32);
+        Assert.Equal((uint)KeyFormatType.Raw, all.Find(Tag.KeyFormatType)!.UInt32);
+        Assert.Equal((int)ProtectionStorageMask.Software, all.Find(Tag.ProtectionStorageMask)!.Int32);
+        var list2 = _t.Ok(Operation.GetAttributeList, Req.Payload(Req.Id(id))).FindAll(Tag.AttributeReference).Select(r => (Tag)r.UInt32).ToList();
+        Assert.Contains(Tag.KeyFormatType, list2);
+        Assert.Contains(Tag.ProtectionStorageMask, list2);
+        Assert.Contains(Tag.LeaseTime, list2);
+
+        // 1.4 has Sensitive, Extractable and Lease Time as attributes, but not Key Format Type or Protection Storage Mask.
+        var list1 = _t.Ok(Operation.GetAttributeList, Req.Payload(Req.Id(id)), Req.V1).FindAll(Tag.AttributeName).Select(n => n.Text).ToList();
+        Assert.Contains("Sensitive", list1);
+        Assert.Contains("Extractable", list1);
+        Assert.Contains("Lease Time", list1);
+        Assert.Contains("Random Number Generator", list1);
+        Assert.DoesNotContain("Key Format Type", list1);
+        Assert.DoesNotContain("Protection Storage Mask", list1);
+
+        // A client's own choice is kept.
+        var sensitive = Uid(_t.Ok(Operation.Create, Req.CreateAes(256, TtlvElement.Boolean(Tag.Sensitive, true))));
+        var s = _t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(sensitive))).Find(Tag.Attributes)!;
+        Assert.True(s.Find(Tag.Sensitive)!.Bool);
+        Assert.True(s.Find(Tag.AlwaysSensitive)!.Bool);
     }
 }

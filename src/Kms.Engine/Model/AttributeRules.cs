@@ -134,11 +134,11 @@ internal static class AttributeRules
 
     /// <summary>
     /// Whether an attribute may be returned to a client of <paramref name="version"/>: the tag's version range,
-    /// except for tags that existed as fields before they became attributes (Description, Comment: 2.0).
+    /// except for tags that existed as fields before they became attributes (Description, Comment, Key Format Type: 2.0).
     /// </summary>
     public static bool ExistsIn(Tag tag, KmipVersion version)
     {
-        if (tag is Tag.Description or Tag.Comment && version.Major < 2) return false;
+        if (tag is Tag.Description or Tag.Comment or Tag.KeyFormatType && version.Major < 2) return false;
         var info = KmipNames.FindTag(tag);
         return info is not null && info.ExistsIn(version);
     }

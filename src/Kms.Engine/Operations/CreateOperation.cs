@@ -60,9 +60,8 @@ internal sealed class CreateOperation : IKmipOperation
                     TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw),
                     TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, RandomNumberGenerator.GetBytes(bits / 8)))));
         }
-        // KMIP 1.3+ §3.44: the generator used; the OS CSPRNG behind RandomNumberGenerator is not one of the named algorithms.
-        if (obj.Get(Tag.RandomNumberGenerator) is null)
-            obj.AddInstance(TtlvElement.Structure(Tag.RandomNumberGenerator, TtlvElement.Enumeration(Tag.RNGAlgorithm, (uint)RNGAlgorithm.Unspecified)));
+        // KMIP 1.3+ §3.44: the generator the key material came from.
+        if (obj.Get(Tag.RandomNumberGenerator) is null) obj.AddInstance(ObjectBuilder.GeneratorAttribute());
         ObjectBuilder.Finish(ctx, obj);
         ctx.Save(obj, touch: false);
         ctx.Batch.IdPlaceholder = obj.Id;

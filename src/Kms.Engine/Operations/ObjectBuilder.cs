@@ -67,6 +67,20 @@ internal static class ObjectBuilder
         return false;
     }
 
+    /// <summary>The Lease Time (seconds) given to new cryptographic objects (KMIP 2.1 §4.28): one hour.</summary>
+    public const uint LeaseTimeSeconds = 3600;
+
+    /// <summary>
+    /// The Random Number Generator attribute (KMIP 2.1 §4.50, RNG Parameters §2.1.14) of keys this server generates:
+    /// they come from .NET <see cref="RandomNumberGenerator"/>, i.e. OpenSSL's RAND_bytes on Linux (and BCryptGenRandom
+    /// on Windows), whose default generator is the NIST SP 800-90A CTR_DRBG with AES-256.
+    /// </summary>
+    public static TtlvElement GeneratorAttribute() => TtlvElement.Structure(Tag.RandomNumberGenerator,
+        TtlvElement.Enumeration(Tag.RNGAlgorithm, (uint)RNGAlgorithm.DRBG),
+        TtlvElement.Enumeration(Tag.CryptographicAlgorithm, (uint)CryptographicAlgorithm.AES),
+        TtlvElement.Integer(Tag.CryptographicLength, 256),
+        TtlvElement.Enumeration(Tag.DRBGAlgorithm, (uint)DRBGAlgorithm.CTR));
+
     /// <summary>Sets the server-managed attributes of a new object and starts its lifecycle (KMIP 2.1 §3.1).</summary>
     public static void Finish(OperationContext ctx, ManagedObject obj)
     {
@@ -87,8 +101,18 @@ internal static class ObjectBuilder
                     kft));
             }
             obj.SetSingle(TtlvElement.Boolean(Tag.KeyValuePresent, true));
-            obj.SetSingle(TtlvElement.Boolean(Tag.AlwaysSensitive, obj.Get(Tag.Sensitive)?.Bool ?? false));
-            obj.SetSingle(TtlvElement.Boolean(Tag.NeverExtractable, !(obj.Get(Tag.Extractable)?.Bool ?? true)));
+            // KMIP 2.1 §4.52 / §4.20 (1.4 §3.57 / §3.59): Sensitive defaults to False, Extractable to True.
+            if (obj.Get(Tag.Sensitive) is null) obj.SetSingle(TtlvElement.Boolean(Tag.Sensitive, false));
+            if (obj.Get(Tag.Extractable) is null) obj.SetSingle(TtlvElement.Boolean(Tag.Extractable, true));
+            obj.SetSingle(TtlvElement.Boolean(Tag.AlwaysSensitive, obj.Get(Tag.Sensitive)!.Bool));
+            obj.SetSingle(TtlvElement.Boolean(Tag.NeverExtractable, !obj.Get(Tag.Extractable)!.Bool));
+            // KMIP 2.1 §4.26: the Key Format Type the key is stored in (an attribute since 2.0).
+            if (keyBlock.Find(Tag.KeyFormatType) is { } storedFormat) obj.SetSingle(storedFormat);
+            // KMIP 2.1 §4.48: where the object is protected; this server keeps keys in software (its encrypted store).
+            if (obj.Get(Tag.ProtectionStorageMask) is null)
+                obj.SetSingle(TtlvElement.Integer(Tag.ProtectionStorageMask, (int)ProtectionStorageMask.Software));
+            // KMIP 2.1 §4.28 (1.4 §3.15): the lease the server grants a client on the object.
+            obj.SetSingle(TtlvElement.Interval(Tag.LeaseTime, LeaseTimeSeconds));
         }
         CertificateAttributes.Derive(obj);
         obj.SetSingle(TtlvElement.Enumeration(Tag.State, (uint)State.PreActive));
