@@ -209,7 +209,7 @@ public sealed class CoreOperationTests : IDisposable
         _t.Fails(ResultReason.ItemNotFound, Operation.Get, Req.Payload(Req.Id("nope")), Req.V1);
         _t.Fails(ResultReason.ObjectNotFound, Operation.Get, Req.Payload());
         var id = Uid(_t.Ok(Operation.Create, Req.CreateAes()));
-        _t.Fails(ResultReason.KeyFormatTypeNotSupported, Operation.Get, Req.Payload(Req.Id(id), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.TransparentSymmetricKey)));
+        _t.Fails(ResultReason.KeyFormatTypeNotSupported, Operation.Get, Req.Payload(Req.Id(id), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_8)));
         _t.Ok(Operation.Get, Req.Payload(Req.Id(id), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw)));
         _t.Fails(ResultReason.KeyCompressionTypeNotSupported, Operation.Get, Req.Payload(Req.Id(id), TtlvElement.Enumeration(Tag.KeyCompressionType, 1)));
         _t.Fails(ResultReason.FeatureNotSupported, Operation.Get, Req.Payload(Req.Id(id), TtlvElement.Structure(Tag.KeyWrappingSpecification)));

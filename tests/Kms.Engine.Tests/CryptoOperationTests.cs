@@ -452,4 +452,36 @@ public sealed class CryptoOperationTests : IDisposable
         p2.Children[1] = Req.Id(plain);
         _t.Fails(ResultReason.IncompatibleCryptographicUsageMask, Operation.DeriveKey, p2);
     }
+
+    private TtlvElement GetAs(string id, KeyFormatType format)
+        => _t.Ok(Operation.Get, Req.Payload(Req.Id(id), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)format)));
+
+    [Fact]
+    public void Get_converts_key_formats()
+    {
+        var sym = Key(CryptographicAlgorithm.AES, Enumerable.Range(0, 16).Select(i => (byte)i).ToArray());
+        var t = GetAs(sym, KeyFormatType.TransparentSymmetricKey);
+        Assert.Equal((uint)KeyFormatType.TransparentSymmetricKey, t.FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyFormatType)!.UInt32);
+        Assert.Equal(16, t.FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial, Tag.Key)!.Bytes.Length);
+        _t.Fails(ResultReason.KeyFormatTypeNotSupported, Operation.Get, Req.Payload(Req.Id(sym), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_8)));
+
+        var (rsaPriv, rsaPub) = Pair(CryptographicAlgorithm.RSA, 2048, activate: false);
+        var pkcs8 = GetAs(rsaPriv, KeyFormatType.PKCS_8).FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+        Assert.Equal(CryptographicAlgorithm.RSA, KeyDescription.FromPkcs8(pkcs8).Algorithm);
+        var spki = GetAs(rsaPub, KeyFormatType.X_509).FindPath(Tag.PublicKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+        Assert.Equal(spki, KeyFormats.PublicFromPrivate(pkcs8));
+        var tr = GetAs(rsaPriv, KeyFormatType.TransparentRSAPrivateKey).FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!;
+        Assert.NotNull(tr.Find(Tag.Modulus));
+        Assert.NotNull(tr.Find(Tag.CRTCoefficient));
+        Assert.NotNull(GetAs(rsaPub, KeyFormatType.TransparentRSAPublicKey).FindPath(Tag.PublicKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial, Tag.PublicExponent));
+
+        var (ecPriv, ecPub) = Pair(CryptographicAlgorithm.EC, 0, RecommendedCurve.P_256, activate: false);
+        var sec1 = GetAs(ecPriv, KeyFormatType.ECPrivateKey).FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+        using (var ec = System.Security.Cryptography.ECDsa.Create()) { ec.ImportECPrivateKey(sec1, out _); Assert.Equal(256, ec.KeySize); }
+        var d = GetAs(ecPriv, KeyFormatType.TransparentECPrivateKey).FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!;
+        Assert.Equal((uint)RecommendedCurve.P_256, d.Find(Tag.RecommendedCurve)!.UInt32);
+        var q = GetAs(ecPub, KeyFormatType.TransparentECPublicKey).FindPath(Tag.PublicKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial, Tag.QString)!.Bytes;
+        Assert.Equal(65, q.Length);
+        _t.Fails(ResultReason.KeyFormatTypeNotSupported, Operation.Get, Req.Payload(Req.Id(ecPub), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_1)));
+    }
 }

@@ -6,9 +6,9 @@ using Kms.Ttlv.Tree;
 namespace Kms.Engine.Operations;
 
 /// <summary>
-/// Get (KMIP 2.1 §6.1.22; 1.4 §4.11): returns the object as stored. A requested Key Format Type or Key
-/// Compression Type other than the stored one fails with Key Format Type Not Supported / Key Compression
-/// Type Not Supported (conversion arrives with the crypto issue); Key Wrapping Specification fails with
+/// Get (KMIP 2.1 §6.1.22; 1.4 §4.11): returns the object as stored, or converted to the requested Key Format
+/// Type (<see cref="KeyFormatConversion"/>); a Key Compression Type other than the stored one fails with Key
+/// Compression Type Not Supported; Key Wrapping Specification fails with
 /// Feature Not Supported. A destroyed object fails with Object Destroyed (1.x Item Not Found, the key
 /// material being gone); an archived one with Object Archived. A Sensitive object fails with Sensitive
 /// (wrapping arrives with the crypto issue), a non-Extractable one with Not Extractable. Needs Get.
@@ -29,10 +29,12 @@ internal sealed class GetOperation : IKmipOperation
         if (payload.Find(Tag.KeyWrappingSpecification) is not null)
             throw new KmipFault(ResultReason.FeatureNotSupported, "Key wrapping is not supported yet");
         var block = obj.Value.Find(Tag.KeyBlock);
+        var value = obj.Value;
+        // Key Format Type conversion (issue 4): see KeyFormatConversion.
         if (payload.Find(Tag.KeyFormatType) is { } kft)
         {
-            if (block?.Find(Tag.KeyFormatType) is not { } stored || stored.UInt32 != kft.UInt32)
-                throw new KmipFault(ResultReason.KeyFormatTypeNotSupported, "Key format conversion is not supported");
+            if (kft.Type != ItemType.Enumeration) throw KmipFault.Invalid("Key Format Type must be an enumeration");
+            value = KeyFormatConversion.Convert(obj, (KeyFormatType)kft.UInt32);
         }
         if (payload.Find(Tag.KeyCompressionType) is { } kct)
         {
@@ -48,6 +50,6 @@ internal sealed class GetOperation : IKmipOperation
         return TtlvElement.Structure(Tag.ResponsePayload,
             TtlvElement.Enumeration(Tag.ObjectType, (uint)obj.ObjectType),
             TtlvElement.TextString(Tag.UniqueIdentifier, obj.Id),
-            obj.Value);
+            value);
     }
 }
