@@ -484,4 +484,23 @@ public sealed class CryptoOperationTests : IDisposable
         Assert.Equal(65, q.Length);
         _t.Fails(ResultReason.KeyFormatTypeNotSupported, Operation.Get, Req.Payload(Req.Id(ecPub), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_1)));
     }
+
+    [Fact]
+    public void Register_of_a_SEC1_key_fills_algorithm_length_and_curve()
+    {
+        using var ec = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP384);
+        var id = Uid(_t.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.PrivateKey),
+            Req.Attrs(Req.Mask(CryptographicUsageMask.Sign)),
+            TtlvElement.Structure(Tag.PrivateKey, TtlvElement.Structure(Tag.KeyBlock,
+                TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.ECPrivateKey),
+                TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, ec.ExportECPrivateKey())))))));
+        Assert.Equal((uint)CryptographicAlgorithm.EC, Attribute(id, Tag.CryptographicAlgorithm).UInt32);
+        Assert.Equal(384, Attribute(id, Tag.CryptographicLength).Int32);
+        Assert.Equal((uint)RecommendedCurve.P_384, Attribute(id, Tag.CryptographicDomainParameters).Find(Tag.RecommendedCurve)!.UInt32);
+        // And it signs (ECDSA with SHA-384), verified by the BCL.
+        _t.Ok(Operation.Activate, Req.Payload(Req.Id(id)));
+        var data = "x"u8.ToArray();
+        var sig = _t.Ok(Operation.Sign, Req.Payload(Req.Id(id), SigParams(DigitalSignatureAlgorithm.ECDSAWithSHA384), Bytes(Tag.Data, data))).Find(Tag.SignatureData)!.Bytes;
+        Assert.True(ec.VerifyData(data, sig, System.Security.Cryptography.HashAlgorithmName.SHA384, System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence));
+    }
 }

@@ -144,4 +144,40 @@ internal static class CryptoSupport
         if (e.Type != ItemType.ByteString) throw KmipFault.Invalid("Byte String expected");
         return e.Bytes;
     }
+
+    /// <summary>
+    /// Register / Import of a Private or Public Key in PKCS#1, PKCS#8, SEC1 (ECPrivateKey) or X.509 form: fills
+    /// Cryptographic Algorithm, Cryptographic Length and (EC) the Recommended Curve from the key itself when the
+    /// client did not give them (<see cref="KeyDescription"/>). A key that does not decode is left as received.
+    /// </summary>
+    public static void Describe(ManagedObject obj)
+    {
+        if (obj.ObjectType is not (ObjectType.PrivateKey or ObjectType.PublicKey)) return;
+        var block = obj.Value?.Find(Tag.KeyBlock);
+        if (block is null || block.Find(Tag.KeyWrappingData) is not null) return;
+        if (block.FindPath(Tag.KeyValue, Tag.KeyMaterial) is not { Type: ItemType.ByteString } material) return;
+        var format = block.Find(Tag.KeyFormatType) is { } f ? (KeyFormatType)f.UInt32 : 0;
+        if (format is not (KeyFormatType.PKCS_1 or KeyFormatType.PKCS_8 or KeyFormatType.ECPrivateKey or KeyFormatType.X_509)) return;
+        KeyDescription d;
+        try
+        {
+            if (obj.ObjectType == ObjectType.PrivateKey)
+            {
+                var pkcs8 = KeyFormats.PrivateToPkcs8(format, material.Bytes);
+                d = KeyDescription.FromPkcs8(pkcs8);
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(pkcs8);
+            }
+            else d = KeyDescription.FromSpki(KeyFormats.PublicToSpki(format, material.Bytes));
+        }
+        catch (CryptoFailure)
+        {
+            return;
+        }
+        if (d.Algorithm != 0 && obj.Get(Tag.CryptographicAlgorithm) is null && block.Find(Tag.CryptographicAlgorithm) is null)
+            obj.AddInstance(TtlvElement.Enumeration(Tag.CryptographicAlgorithm, (uint)d.Algorithm));
+        if (d.Bits > 0 && obj.Get(Tag.CryptographicLength) is null && block.Find(Tag.CryptographicLength) is null)
+            obj.AddInstance(TtlvElement.Integer(Tag.CryptographicLength, d.Bits));
+        if (d.Curve != 0 && obj.Get(Tag.CryptographicDomainParameters) is null)
+            obj.AddInstance(TtlvElement.Structure(Tag.CryptographicDomainParameters, TtlvElement.Enumeration(Tag.RecommendedCurve, (uint)d.Curve)));
+    }
 }
