@@ -212,7 +212,7 @@ public sealed class CoreOperationTests : IDisposable
         _t.Fails(ResultReason.KeyFormatTypeNotSupported, Operation.Get, Req.Payload(Req.Id(id), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_8)));
         _t.Ok(Operation.Get, Req.Payload(Req.Id(id), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw)));
         _t.Fails(ResultReason.KeyCompressionTypeNotSupported, Operation.Get, Req.Payload(Req.Id(id), TtlvElement.Enumeration(Tag.KeyCompressionType, 1)));
-        _t.Fails(ResultReason.FeatureNotSupported, Operation.Get, Req.Payload(Req.Id(id), TtlvElement.Structure(Tag.KeyWrappingSpecification)));
+        _t.Fails(ResultReason.MissingData, Operation.Get, Req.Payload(Req.Id(id), TtlvElement.Structure(Tag.KeyWrappingSpecification)));
     }
 
     [Fact]

@@ -503,4 +503,45 @@ public sealed class CryptoOperationTests : IDisposable
         var sig = _t.Ok(Operation.Sign, Req.Payload(Req.Id(id), SigParams(DigitalSignatureAlgorithm.ECDSAWithSHA384), Bytes(Tag.Data, data))).Find(Tag.SignatureData)!.Bytes;
         Assert.True(ec.VerifyData(data, sig, System.Security.Cryptography.HashAlgorithmName.SHA384, System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence));
     }
+
+    private static TtlvElement WrapSpec(string wrappingId, EncodingOption encoding, TtlvElement? parameters = null)
+    {
+        var eki = TtlvElement.Structure(Tag.EncryptionKeyInformation, Req.Id(wrappingId));
+        if (parameters is not null) eki.Children.Add(parameters);
+        return TtlvElement.Structure(Tag.KeyWrappingSpecification,
+            TtlvElement.Enumeration(Tag.WrappingMethod, (uint)WrappingMethod.Encrypt), eki, TtlvElement.Enumeration(Tag.EncodingOption, (uint)encoding));
+    }
+
+    [Fact]
+    public void Get_with_Key_Wrapping_Specification_AES_KW_RFC3394_and_RSA_OAEP()
+    {
+        // RFC 3394 §4.1: 128-bit KEK 000102…0f wraps 00112233…ff.
+        var kek = Key(CryptographicAlgorithm.AES, Convert.FromHexString("000102030405060708090A0B0C0D0E0F"), CryptographicUsageMask.WrapKey);
+        var target = Key(CryptographicAlgorithm.AES, Convert.FromHexString("00112233445566778899AABBCCDDEEFF"));
+        var got = _t.Ok(Operation.Get, Req.Payload(Req.Id(target), WrapSpec(kek, EncodingOption.NoEncoding,
+            TtlvElement.Structure(Tag.CryptographicParameters, TtlvElement.Enumeration(Tag.BlockCipherMode, (uint)BlockCipherMode.NISTKeyWrap)))));
+        var block = got.FindPath(Tag.SymmetricKey, Tag.KeyBlock)!;
+        Assert.Equal("1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5", Convert.ToHexStringLower(block.Find(Tag.KeyValue)!.Bytes));
+        Assert.Equal((uint)WrappingMethod.Encrypt, block.FindPath(Tag.KeyWrappingData, Tag.WrappingMethod)!.UInt32);
+        Assert.Equal(kek, block.FindPath(Tag.KeyWrappingData, Tag.EncryptionKeyInformation, Tag.UniqueIdentifier)!.Text);
+
+        // A KEK without the Wrap Key usage is refused; a Sensitive key leaves only wrapped.
+        var notKek = Key(CryptographicAlgorithm.AES, new byte[16]);
+        _t.Fails(ResultReason.IncompatibleCryptographicUsageMask, Operation.Get, Req.Payload(Req.Id(target), WrapSpec(notKek, EncodingOption.NoEncoding)));
+        var sensitive = Uid(_t.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),
+            Req.Attrs(Req.Mask(CryptographicUsageMask.Encrypt), TtlvElement.Boolean(Tag.Sensitive, true)), Req.RawKey(CryptographicAlgorithm.AES, new byte[32]))));
+        _t.Fails(ResultReason.Sensitive, Operation.Get, Req.Payload(Req.Id(sensitive)));
+        var ttlv = _t.Ok(Operation.Get, Req.Payload(Req.Id(sensitive), WrapSpec(kek, EncodingOption.TTLVEncoding)));
+        Assert.Equal((uint)EncodingOption.TTLVEncoding, ttlv.FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyWrappingData, Tag.EncodingOption)!.UInt32);
+
+        // RSA-OAEP (SHA-256) under a KMS public key; the BCL unwraps with the private key.
+        var (priv, pub) = Pair(CryptographicAlgorithm.RSA, 2048, privateMask: CryptographicUsageMask.UnwrapKey, publicMask: CryptographicUsageMask.WrapKey);
+        var oaep = TtlvElement.Structure(Tag.CryptographicParameters,
+            TtlvElement.Enumeration(Tag.PaddingMethod, (uint)PaddingMethod.OAEP), TtlvElement.Enumeration(Tag.HashingAlgorithm, (uint)HashingAlgorithm.SHA_256));
+        var wrapped = _t.Ok(Operation.Get, Req.Payload(Req.Id(target), WrapSpec(pub, EncodingOption.NoEncoding, oaep))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue)!.Bytes;
+        var rsaDer = _t.Ok(Operation.Get, Req.Payload(Req.Id(priv))).FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+        using var rsa = System.Security.Cryptography.RSA.Create();
+        rsa.ImportRSAPrivateKey(rsaDer, out _);
+        Assert.Equal(Convert.FromHexString("00112233445566778899AABBCCDDEEFF"), rsa.Decrypt(wrapped, System.Security.Cryptography.RSAEncryptionPadding.OaepSHA256));
+    }
 }
