@@ -544,4 +544,30 @@ public sealed class CryptoOperationTests : IDisposable
         rsa.ImportRSAPrivateKey(rsaDer, out _);
         Assert.Equal(Convert.FromHexString("00112233445566778899AABBCCDDEEFF"), rsa.Decrypt(wrapped, System.Security.Cryptography.RSAEncryptionPadding.OaepSHA256));
     }
+
+    [Fact]
+    public void ReKey_makes_a_linked_replacement_with_carried_attributes_names_and_shifted_dates()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var old = Uid(_t.Ok(Operation.Create, Req.CreateAes(256, Req.Name("rk"), TtlvElement.DateTime(Tag.ActivationDate, now - 100),
+            TtlvElement.DateTime(Tag.DeactivationDate, now + 1000))));
+        var p = _t.Ok(Operation.ReKey, Req.Payload(Req.Id(old), TtlvElement.Interval(Tag.Offset, 3600)));
+        var fresh = Uid(p);
+        Assert.NotEqual(old, fresh);
+        Assert.Equal(256, Attribute(fresh, Tag.CryptographicLength).Int32);
+        Assert.Equal((int)(CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt), Attribute(fresh, Tag.CryptographicUsageMask).Int32);
+        Assert.Equal("rk", Attribute(fresh, Tag.Name).Find(Tag.NameValue)!.Text);
+        var act = Attribute(fresh, Tag.ActivationDate).Number;
+        Assert.InRange(act - now, 3590, 3700);
+        Assert.Equal(1100, Attribute(fresh, Tag.DeactivationDate).Number - act);
+        Assert.Equal((uint)LinkType.ReplacedObjectLink, Attribute(fresh, Tag.Link).Find(Tag.LinkType)!.UInt32);
+        Assert.Equal(fresh, Attribute(old, Tag.Link).Find(Tag.LinkedObjectIdentifier)!.Text);
+        Assert.Equal((uint)LinkType.ReplacementObjectLink, Attribute(old, Tag.Link).Find(Tag.LinkType)!.UInt32);
+        var located = _t.Ok(Operation.Locate, Req.Payload(Req.Attrs(Req.Name("rk")))).FindAll(Tag.UniqueIdentifier).Select(e => e.Text).ToList();
+        Assert.Equal([fresh], located);
+        var k1 = _t.Ok(Operation.Get, Req.Payload(Req.Id(old))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+        var k2 = _t.Ok(Operation.Get, Req.Payload(Req.Id(fresh))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+        Assert.NotEqual(k1, k2);
+        _t.Fails(ResultReason.ObjectNotFound, Operation.ReKey, Req.Payload(Req.Id(old)), user: "bob");
+    }
 }
