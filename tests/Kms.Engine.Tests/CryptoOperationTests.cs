@@ -570,4 +570,28 @@ public sealed class CryptoOperationTests : IDisposable
         Assert.NotEqual(k1, k2);
         _t.Fails(ResultReason.ObjectNotFound, Operation.ReKey, Req.Payload(Req.Id(old)), user: "bob");
     }
+
+    [Fact]
+    public void ReKeyKeyPair_replaces_both_halves_with_links()
+    {
+        var (priv, pub) = Pair(CryptographicAlgorithm.EC, 0, RecommendedCurve.P_384);
+        var p = _t.Ok(Operation.ReKeyKeyPair, Req.Payload(TtlvElement.TextString(Tag.PrivateKeyUniqueIdentifier, priv)));
+        var newPriv = p.Find(Tag.PrivateKeyUniqueIdentifier)!.Text;
+        var newPub = p.Find(Tag.PublicKeyUniqueIdentifier)!.Text;
+        Assert.Equal((int)CryptographicUsageMask.Sign, Attribute(newPriv, Tag.CryptographicUsageMask).Int32);
+        Assert.Equal((int)CryptographicUsageMask.Verify, Attribute(newPub, Tag.CryptographicUsageMask).Int32);
+        Assert.Equal((uint)RecommendedCurve.P_384, Attribute(newPriv, Tag.CryptographicDomainParameters).Find(Tag.RecommendedCurve)!.UInt32);
+        var links = _t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(newPriv), TtlvElement.Enumeration(Tag.AttributeReference, (uint)Tag.Link)))
+            .Find(Tag.Attributes)!.FindAll(Tag.Link).ToDictionary(l => (LinkType)l.Find(Tag.LinkType)!.UInt32, l => l.Find(Tag.LinkedObjectIdentifier)!.Text);
+        Assert.Equal(newPub, links[LinkType.PublicKeyLink]);
+        Assert.Equal(priv, links[LinkType.ReplacedObjectLink]);
+        var oldPubLinks = _t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(pub), TtlvElement.Enumeration(Tag.AttributeReference, (uint)Tag.Link)))
+            .Find(Tag.Attributes)!.FindAll(Tag.Link).ToDictionary(l => (LinkType)l.Find(Tag.LinkType)!.UInt32, l => l.Find(Tag.LinkedObjectIdentifier)!.Text);
+        Assert.Equal(newPub, oldPubLinks[LinkType.ReplacementObjectLink]);
+        // The new pair works: sign with the new private key, verify with the new public key.
+        _t.Ok(Operation.Activate, Req.Payload(Req.Id(newPriv)));
+        _t.Ok(Operation.Activate, Req.Payload(Req.Id(newPub)));
+        var sig = _t.Ok(Operation.Sign, Req.Payload(Req.Id(newPriv), SigParams(DigitalSignatureAlgorithm.ECDSAWithSHA384), Bytes(Tag.Data, [1, 2]))).Find(Tag.SignatureData)!.Bytes;
+        Assert.Equal(ValidityIndicator.Valid, Verify(newPub, SigParams(DigitalSignatureAlgorithm.ECDSAWithSHA384), Tag.Data, [1, 2], sig));
+    }
 }

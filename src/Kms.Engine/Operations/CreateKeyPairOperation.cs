@@ -22,9 +22,9 @@ internal sealed class CreateKeyPairOperation : IKmipOperation
     public TtlvElement Execute(OperationContext ctx, TtlvElement payload)
     {
         ObjectBuilder.RequireCreateRight(ctx);
-        var common = Read(ctx, payload, ctx.Is1x ? Tag.CommonTemplateAttribute : Tag.CommonAttributes);
-        var privateOnly = Read(ctx, payload, ctx.Is1x ? Tag.PrivateKeyTemplateAttribute : Tag.PrivateKeyAttributes);
-        var publicOnly = Read(ctx, payload, ctx.Is1x ? Tag.PublicKeyTemplateAttribute : Tag.PublicKeyAttributes);
+        var common = ReadSection(ctx, payload, ctx.Is1x ? Tag.CommonTemplateAttribute : Tag.CommonAttributes);
+        var privateOnly = ReadSection(ctx, payload, ctx.Is1x ? Tag.PrivateKeyTemplateAttribute : Tag.PrivateKeyAttributes);
+        var publicOnly = ReadSection(ctx, payload, ctx.Is1x ? Tag.PublicKeyTemplateAttribute : Tag.PublicKeyAttributes);
 
         var priv = ObjectBuilder.NewObject(ctx, ObjectType.PrivateKey);
         var pub = ObjectBuilder.NewObject(ctx, ObjectType.PublicKey);
@@ -47,6 +47,23 @@ internal sealed class CreateKeyPairOperation : IKmipOperation
         if (alg == CryptographicAlgorithm.RSA && bits == 0) throw KmipFault.Missing("Cryptographic Length is required");
 
         var pair = CryptoSupport.Run(() => KeyGenerator.GenerateKeyPair(CryptoSupport.Policy(ctx), alg, bits, curve));
+        SetValues(priv, pub, pair, alg);
+        priv.AddInstance(Link(LinkType.PublicKeyLink, pub.Id));
+        pub.AddInstance(Link(LinkType.PrivateKeyLink, priv.Id));
+
+        ObjectBuilder.Finish(ctx, pub);
+        ObjectBuilder.Finish(ctx, priv);
+        ctx.Save(priv, touch: false);
+        ctx.Save(pub, touch: false);
+        ctx.Batch.IdPlaceholder = priv.Id;
+        return TtlvElement.Structure(Tag.ResponsePayload,
+            TtlvElement.TextString(Tag.PrivateKeyUniqueIdentifier, priv.Id),
+            TtlvElement.TextString(Tag.PublicKeyUniqueIdentifier, pub.Id));
+    }
+
+    /// <summary>Stores the generated pair in the two objects (RSA as PKCS#1, the others PKCS#8 / SPKI) with length and curve.</summary>
+    internal static void SetValues(ManagedObject priv, ManagedObject pub, GeneratedKeyPair pair, CryptographicAlgorithm alg)
+    {
         var d = pair.Description;
         // RSA keys are stored PKCS#1 (the KMIP default format for RSA, which the OASIS AKLC cases expect), the others PKCS#8 / SPKI.
         if (alg == CryptographicAlgorithm.RSA)
@@ -67,17 +84,6 @@ internal sealed class CreateKeyPairOperation : IKmipOperation
             if (d.Curve != 0 && o.Get(Tag.CryptographicDomainParameters) is null)
                 o.AddInstance(TtlvElement.Structure(Tag.CryptographicDomainParameters, TtlvElement.Enumeration(Tag.RecommendedCurve, (uint)d.Curve)));
         }
-        priv.AddInstance(Link(LinkType.PublicKeyLink, pub.Id));
-        pub.AddInstance(Link(LinkType.PrivateKeyLink, priv.Id));
-
-        ObjectBuilder.Finish(ctx, pub);
-        ObjectBuilder.Finish(ctx, priv);
-        ctx.Save(priv, touch: false);
-        ctx.Save(pub, touch: false);
-        ctx.Batch.IdPlaceholder = priv.Id;
-        return TtlvElement.Structure(Tag.ResponsePayload,
-            TtlvElement.TextString(Tag.PrivateKeyUniqueIdentifier, priv.Id),
-            TtlvElement.TextString(Tag.PublicKeyUniqueIdentifier, pub.Id));
     }
 
     /// <summary>A key object structure: Key Block {Key Format Type, Key Value {Key Material}, Algorithm, Length}.</summary>
@@ -91,7 +97,7 @@ internal sealed class CreateKeyPairOperation : IKmipOperation
     internal static TtlvElement Link(LinkType type, string id) => TtlvElement.Structure(Tag.Link,
         TtlvElement.Enumeration(Tag.LinkType, (uint)type), TtlvElement.TextString(Tag.LinkedObjectIdentifier, id));
 
-    private static List<AttributeCodec.Incoming> Read(OperationContext ctx, TtlvElement payload, Tag section)
+    internal static List<AttributeCodec.Incoming> ReadSection(OperationContext ctx, TtlvElement payload, Tag section)
     {
         var list = new List<AttributeCodec.Incoming>();
         if (payload.Find(section) is not { } s) return list;
@@ -108,7 +114,7 @@ internal sealed class CreateKeyPairOperation : IKmipOperation
     }
 
     /// <summary>The specific attributes, then the common ones the specific list does not override (multi-valued ones are added).</summary>
-    private static List<AttributeCodec.Incoming> Merge(List<AttributeCodec.Incoming> common, List<AttributeCodec.Incoming> specific)
+    internal static List<AttributeCodec.Incoming> Merge(List<AttributeCodec.Incoming> common, List<AttributeCodec.Incoming> specific)
     {
         var merged = new List<AttributeCodec.Incoming>(specific);
         foreach (var c in common)

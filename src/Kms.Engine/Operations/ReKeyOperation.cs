@@ -21,6 +21,7 @@ internal sealed class ReKeyOperation : IKmipOperation
     [
         Tag.CryptographicAlgorithm, Tag.CryptographicLength, Tag.CryptographicUsageMask, Tag.CryptographicParameters,
         Tag.ObjectGroup, Tag.ContactInformation, Tag.Description, Tag.Comment, Tag.Sensitive, Tag.Extractable, Tag.Attribute,
+        Tag.CryptographicDomainParameters,
     ];
 
     public Operation Operation => Operation.ReKey;
@@ -33,29 +34,7 @@ internal sealed class ReKeyOperation : IKmipOperation
         if (old.IsDestroyed || old.Value is null) throw new KmipFault(ResultReason.ObjectDestroyed, "Object destroyed", ResultReason.ItemNotFound);
         if (old.ObjectType != ObjectType.SymmetricKey) throw new KmipFault(ResultReason.InvalidObjectType, "Re-Key needs a Symmetric Key", ResultReason.InvalidField);
 
-        var obj = ObjectBuilder.NewObject(ctx, ObjectType.SymmetricKey);
-        var requested = AttributeCodec.ReadAttributes(payload, ctx.Version);
-        var overridden = new HashSet<AttributeKey>(requested.Select(r => AttributeKey.Of(r.Value)));
-        foreach (var a in old.Attributes)
-            if (s_carried.Contains(a.Tag) && !overridden.Contains(a.Key) && !AttributeCodec.IsTagAttribute(a.Value)) obj.AddInstance(a.Value);
-        foreach (var t in old.UserTags) obj.UserTags.Add(t);
-        ObjectBuilder.ApplyClientAttributes(ctx, obj, requested);
-        if (!overridden.Contains(new AttributeKey(Tag.Name, null, null)))
-        {
-            foreach (var n in old.All(new AttributeKey(Tag.Name, null, null)).ToList()) obj.AddInstance(n.Value);
-            old.Attributes.RemoveAll(a => a.Tag == Tag.Name);
-        }
-
-        if (payload.Find(Tag.Offset) is { } offsetElement)
-        {
-            long activation = ctx.Now + offsetElement.Number;
-            long? oldActivation = old.Date(Tag.ActivationDate);
-            obj.SetSingle(TtlvElement.DateTime(Tag.ActivationDate, activation));
-            foreach (var tag in (ReadOnlySpan<Tag>)[Tag.DeactivationDate, Tag.ProcessStartDate, Tag.ProtectStopDate])
-                if (oldActivation is { } oa && old.Date(tag) is { } d && obj.Get(tag) is null)
-                    obj.SetSingle(TtlvElement.DateTime(tag, activation + (d - oa)));
-        }
-
+        var obj = Successor(ctx, old, AttributeCodec.ReadAttributes(payload, ctx.Version), payload.Find(Tag.Offset));
         var alg = CryptoSupport.Algorithm(old);
         int bits = obj.Get(Tag.CryptographicLength)?.Int32 ?? old.Value.FindPath(Tag.KeyBlock, Tag.CryptographicLength)?.Int32 ?? 0;
         var policy = CryptoSupport.Policy(ctx);
@@ -69,5 +48,31 @@ internal sealed class ReKeyOperation : IKmipOperation
         ctx.Batch.IdPlaceholder = obj.Id;
         ctx.UniqueIdentifier = obj.Id;
         return OperationContext.PayloadWithId(obj.Id);
+    }
+
+    /// <summary>The new object of a Re-Key / Re-Key Key Pair: carried attributes, the request's, moved Names, shifted dates.</summary>
+    internal static ManagedObject Successor(OperationContext ctx, ManagedObject old, List<AttributeCodec.Incoming> requested, TtlvElement? offsetElement)
+    {
+        var obj = ObjectBuilder.NewObject(ctx, old.ObjectType);
+        var overridden = new HashSet<AttributeKey>(requested.Select(r => AttributeKey.Of(r.Value)));
+        foreach (var a in old.Attributes)
+            if (s_carried.Contains(a.Tag) && !overridden.Contains(a.Key) && !AttributeCodec.IsTagAttribute(a.Value)) obj.AddInstance(a.Value);
+        foreach (var t in old.UserTags) obj.UserTags.Add(t);
+        ObjectBuilder.ApplyClientAttributes(ctx, obj, requested);
+        if (!overridden.Contains(new AttributeKey(Tag.Name, null, null)))
+        {
+            foreach (var n in old.All(new AttributeKey(Tag.Name, null, null)).ToList()) obj.AddInstance(n.Value);
+            old.Attributes.RemoveAll(a => a.Tag == Tag.Name);
+        }
+        if (offsetElement is not null)
+        {
+            long activation = ctx.Now + offsetElement.Number;
+            long? oldActivation = old.Date(Tag.ActivationDate);
+            obj.SetSingle(TtlvElement.DateTime(Tag.ActivationDate, activation));
+            foreach (var tag in (ReadOnlySpan<Tag>)[Tag.DeactivationDate, Tag.ProcessStartDate, Tag.ProtectStopDate])
+                if (oldActivation is { } oa && old.Date(tag) is { } d && obj.Get(tag) is null)
+                    obj.SetSingle(TtlvElement.DateTime(tag, activation + (d - oa)));
+        }
+        return obj;
     }
 }
