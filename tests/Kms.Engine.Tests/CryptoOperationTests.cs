@@ -447,6 +447,17 @@ public sealed class CryptoOperationTests : IDisposable
         Assert.Equal("120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b",
             Convert.ToHexStringLower(_t.Ok(Operation.Get, Req.Payload(Req.Id(aes))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes));
 
+        // HMAC derivation = HMAC-SHA256(base, Derivation Data), RFC 4231 test case 2 values.
+        var jefe = Key(CryptographicAlgorithm.HMAC_SHA256, "Jefe"u8.ToArray(), CryptographicUsageMask.DeriveKey);
+        var hm = Uid(_t.Ok(Operation.DeriveKey, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey), Req.Id(jefe),
+            TtlvElement.Enumeration(Tag.DerivationMethod, (uint)DerivationMethod.HMAC),
+            TtlvElement.Structure(Tag.DerivationParameters,
+                TtlvElement.Structure(Tag.CryptographicParameters, TtlvElement.Enumeration(Tag.HashingAlgorithm, (uint)HashingAlgorithm.SHA_256)),
+                Bytes(Tag.DerivationData, "what do ya want for nothing?"u8.ToArray())),
+            Req.Attrs(Req.Alg(CryptographicAlgorithm.AES), Req.Len(256)))));
+        Assert.Equal("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+            Convert.ToHexStringLower(_t.Ok(Operation.Get, Req.Payload(Req.Id(hm))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes));
+
         // The base needs the Derive Key usage.
         var plain = Key(CryptographicAlgorithm.AES, new byte[16]);
         p2.Children[1] = Req.Id(plain);

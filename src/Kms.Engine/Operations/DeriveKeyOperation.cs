@@ -9,8 +9,8 @@ namespace Kms.Engine.Operations;
 /// <summary>
 /// Derive Key (KMIP 2.1 §6.1.10; 1.4 §4.6): a new Symmetric Key or Secret Data from one base object (Symmetric
 /// Key or Secret Data with the Derive Key usage, Active) by PBKDF2 (the base key is the password; Salt,
-/// Iteration Count, PRF = Cryptographic Parameters' Hashing Algorithm, default SHA-256) or HKDF (Salt,
-/// Derivation Data = info). The new object's attributes come from 2.x Attributes / 1.x Template-Attribute;
+/// Iteration Count, PRF = Cryptographic Parameters' Hashing Algorithm, default SHA-256), HKDF (Salt,
+/// Derivation Data = info) or HMAC (HMAC of the Derivation Data, at most the hash length). The new object's attributes come from 2.x Attributes / 1.x Template-Attribute;
 /// Cryptographic Length (bits) is required. Links: Derivation Base Object Link on the new object, Derived
 /// Key Link on the base. Needs the create right and the Get right on the base (deriving is as strong as reading).
 /// </summary>
@@ -45,6 +45,7 @@ internal sealed class DeriveKeyOperation : IKmipOperation
             DerivationMethod.PBKDF2 => CryptoSupport.Run(() => KeyDerivation.Pbkdf2(policy, hash, secret, salt,
                 CryptoSupport.Int(dp, Tag.IterationCount) ?? throw KmipFault.Missing("Iteration Count is required"), bits / 8)),
             DerivationMethod.HKDF => CryptoSupport.Run(() => KeyDerivation.Hkdf(policy, hash, secret, salt, CryptoSupport.Bytes(dp, Tag.DerivationData) ?? [], bits / 8)),
+            DerivationMethod.HMAC => Hmac(policy, hash, secret, CryptoSupport.Bytes(dp, Tag.DerivationData) ?? throw KmipFault.Missing("Derivation Data is required"), bits / 8),
             _ => throw new KmipFault(ResultReason.InvalidField, "Derivation Method not supported"),
         };
         if (type == ObjectType.SymmetricKey)
@@ -73,5 +74,22 @@ internal sealed class DeriveKeyOperation : IKmipOperation
         ctx.Batch.IdPlaceholder = obj.Id;
         ctx.UniqueIdentifier = obj.Id;
         return OperationContext.PayloadWithId(obj.Id);
+    }
+
+    /// <summary>KMIP HMAC derivation (KMIP 1.4 §4.6): HMAC-hash(base key, Derivation Data), its first length bytes (at most the hash length).</summary>
+    private static byte[] Hmac(AlgorithmPolicy policy, HashingAlgorithm hash, byte[] key, byte[] data, int length)
+    {
+        var alg = hash switch
+        {
+            HashingAlgorithm.SHA_1 => CryptographicAlgorithm.HMAC_SHA1,
+            HashingAlgorithm.SHA_224 => CryptographicAlgorithm.HMAC_SHA224,
+            HashingAlgorithm.SHA_256 => CryptographicAlgorithm.HMAC_SHA256,
+            HashingAlgorithm.SHA_384 => CryptographicAlgorithm.HMAC_SHA384,
+            HashingAlgorithm.SHA_512 => CryptographicAlgorithm.HMAC_SHA512,
+            _ => throw new KmipFault(ResultReason.UnsupportedCryptographicParameters, "Hashing Algorithm not supported for HMAC derivation", ResultReason.CryptographicFailure),
+        };
+        var mac = CryptoSupport.Run(() => MacCalculator.Compute(policy, alg, key, data));
+        if (length > mac.Length) throw new KmipFault(ResultReason.BadCryptographicParameters, "HMAC derivation gives at most the hash length", ResultReason.CryptographicFailure);
+        return mac[..length];
     }
 }
