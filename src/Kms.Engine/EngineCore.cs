@@ -24,6 +24,9 @@ internal sealed class EngineCore
             new AddAttributeOperation(), new SetAttributeOperation(), new ModifyAttributeOperation(), new DeleteAttributeOperation(),
             new LocateOperation(), new ActivateOperation(), new RevokeOperation(), new DestroyOperation(),
             new CheckOperation(), new ArchiveOperation(), new RecoverOperation(), new InteropOperation(), new LogOperation(),
+            // Cryptographic operations (issue 4).
+            new CreateKeyPairOperation(), new EncryptOperation(), new DecryptOperation(), new SignOperation(), new SignatureVerifyOperation(),
+            new MacOperation(), new MacVerifyOperation(), new HashOperation(), new RngRetrieveOperation(), new RngSeedOperation(), new DeriveKeyOperation(), new ReKeyOperation(), new ReKeyKeyPairOperation(),
         ];
         Operations = ops.ToFrozenDictionary(o => o.Operation);
     }

@@ -48,4 +48,7 @@ public sealed class EngineOptions
 
     /// <summary>The Vendor Identification returned by Query.</summary>
     public string VendorIdentification { get; init; } = "Kms";
+
+    /// <summary>The algorithm policy every cryptographic operation checks first (issue 4; default: no 3DES, no RSA PKCS#1 v1.5 encryption).</summary>
+    public Crypto.AlgorithmPolicy Policy { get; init; } = Crypto.AlgorithmPolicy.Default;
 }

@@ -44,13 +44,14 @@ public sealed class KmsEngine : IDisposable
 
     /// <summary>
     /// Processes one Request Message (KMIP 2.1 §8) and writes one Response Message to
-    /// <paramref name="responseMessage"/>. A malformed message gets an Invalid Message response.
+    /// <paramref name="responseMessage"/>. A malformed message gets an Invalid Message response; the outcome tells a
+    /// socket whether it must close the connection after sending it.
     /// </summary>
-    public void Process(ReadOnlySpan<byte> requestMessage, IBufferWriter<byte> responseMessage, CallerIdentity caller)
+    public MessageOutcome Process(ReadOnlySpan<byte> requestMessage, IBufferWriter<byte> responseMessage, CallerIdentity caller)
     {
         ArgumentNullException.ThrowIfNull(responseMessage);
         ArgumentNullException.ThrowIfNull(caller);
-        MessageProcessor.Process(_core, requestMessage, responseMessage, caller);
+        return MessageProcessor.Process(_core, requestMessage, responseMessage, caller);
     }
 
     /// <summary>A cheap readiness probe of the store.</summary>

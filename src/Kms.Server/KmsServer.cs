@@ -147,6 +147,7 @@ public sealed class KmsServer : IAsyncDisposable
                 MasterKeyEnvironmentVariable = Environment.GetEnvironmentVariable(MasterKeyVariable) is null ? null : MasterKeyVariable,
                 PrivilegedUsers = options.PrivilegedUsers.Count == 0 ? null : options.PrivilegedUsers,
                 Limits = options.Limits.Ttlv,
+                Policy = new Kms.Engine.Crypto.AlgorithmPolicy(Kms.Engine.Crypto.AlgorithmPolicyMode.Default, allowTripleDes: options.AllowTripleDes),
                 Audit = audit,
                 Warn = storeWarnings.Add,     // the engine's default store: FASTER in DataDirectory
             });

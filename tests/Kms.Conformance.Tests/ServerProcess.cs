@@ -54,6 +54,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
         [
             dll,
             "--hostname", "127.0.0.1", "--port", "0",
+            // The OASIS SKFF cases create 3DES keys, which the default algorithm policy forbids.
+            "--allow-3des", "true",
             "--socket-server-start", "true", "--socket-server-hostname", "127.0.0.1", "--socket-server-port", "0",
             "--tls-p12-file", Pki.ServerP12, "--tls-p12-password", TestPki.Password,
             "--clients-ca-cert-file", Pki.CaPem,

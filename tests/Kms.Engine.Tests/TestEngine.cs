@@ -12,7 +12,8 @@ namespace Kms.Engine.Tests;
 /// </summary>
 internal sealed class TestEngine : IDisposable
 {
-    public TestEngine(IReadOnlyList<string>? privilegedUsers = null, TimeProvider? clock = null, IAuditSink? audit = null, TtlvLimits? limits = null)
+    public TestEngine(IReadOnlyList<string>? privilegedUsers = null, TimeProvider? clock = null, IAuditSink? audit = null, TtlvLimits? limits = null,
+        Kms.Engine.Crypto.AlgorithmPolicy? policy = null)
     {
         Directory = Path.Combine(Path.GetTempPath(), "kms-engine-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
@@ -24,8 +25,12 @@ internal sealed class TestEngine : IDisposable
             Audit = audit,
             Limits = limits ?? TtlvLimits.Default,
             StoreFactory = CreateStore,
+            Policy = policy ?? Kms.Engine.Crypto.AlgorithmPolicy.Default,
         });
     }
+
+    /// <summary>The default policy plus 3DES, which the OASIS SKFF cases need.</summary>
+    public static Kms.Engine.Crypto.AlgorithmPolicy WithTripleDes { get; } = new(Kms.Engine.Crypto.AlgorithmPolicyMode.Default, allowTripleDes: true);
 
     public KmsEngine Engine { get; }
     public string Directory { get; }

@@ -243,7 +243,7 @@ public sealed class EngineTransportTests
     }
 
     [Fact]
-    public async Task PipelinedEngineRequestsAnsweredInOrderAndBadContentKeepsTheConnection()
+    public async Task PipelinedEngineRequestsAnsweredInOrderAndBadContentKeepsTheConnectionButNotACodecError()
     {
         await using var h = await ServerHarness.StartAsync(ServerHarness.MutualTlsOptions());
         await using var alice = await h.ConnectAsync(Pki.Alice);
@@ -253,11 +253,20 @@ public sealed class EngineTransportTests
         for (int i = 0; i < ids.Count; i++)
             Assert.Equal(ids[i], Payload(TtlvElement.Decode(responses[i])).Find(Tag.UniqueIdentifier)!.Text);
 
-        // Well framed, but not a request: the engine answers Invalid Message and the stream stays in sync.
-        var bad = await alice.SendRawAsync(Messages.Padded(32));
-        var item = TtlvElement.Decode(bad).Find(Tag.BatchItem)!;
+        // Valid TTLV, but not a request: the engine answers Invalid Message and the stream stays in sync.
+        var notARequest = TtlvElement.Structure(Tag.ResponseMessage, TtlvElement.Integer(Tag.BatchCount, 1)).ToBytes();
+        var item = TtlvElement.Decode(await alice.SendRawAsync(notARequest)).Find(Tag.BatchItem)!;
         Assert.Equal((uint)ResultStatus.OperationFailed, item.Find(Tag.ResultStatus)!.UInt32);
+        Assert.Equal((uint)ResultReason.InvalidMessage, item.Find(Tag.ResultReason)!.UInt32);
         Assert.Equal(ids[0], (await alice.GetAsync(ids[0])).Find(Tag.UniqueIdentifier)!.Text);
+
+        // Well framed but not valid TTLV inside (a codec error): one Invalid Message, then the server closes.
+        var codecError = Messages.Padded(32);
+        codecError[11] = 0x0C;    // the inner item's type byte: not an item type
+        var bad = await alice.SendRawAsync(codecError);
+        item = TtlvElement.Decode(bad).Find(Tag.BatchItem)!;
+        Assert.Equal((uint)ResultReason.InvalidMessage, item.Find(Tag.ResultReason)!.UInt32);
+        await Assert.ThrowsAnyAsync<Exception>(() => alice.GetAsync(ids[0]));
     }
 
     [Fact]

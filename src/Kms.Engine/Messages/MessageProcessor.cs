@@ -44,16 +44,19 @@ internal static class MessageProcessor
         public TimeSpan Duration;
     }
 
-    public static void Process(EngineCore engine, ReadOnlySpan<byte> request, IBufferWriter<byte> output, CallerIdentity caller)
+    public static MessageOutcome Process(EngineCore engine, ReadOnlySpan<byte> request, IBufferWriter<byte> output, CallerIdentity caller)
     {
         var limits = engine.Options.Limits;
         long now = engine.NowSeconds;
-        if (request.Length > limits.MaxMessageSize
-            || !TtlvElement.TryDecode(request, out var root, out _, out _, limits.MaxDepth)
-            || root.Tag != Tag.RequestMessage || root.Type != ItemType.Structure)
+        if (request.Length > limits.MaxMessageSize || !TtlvElement.TryDecode(request, out var root, out _, out _, limits.MaxDepth))
         {
             WriteInvalidMessage(output, KmipVersion.V1_0, now, "Malformed request message", caller, engine);
-            return;
+            return MessageOutcome.CodecError;
+        }
+        if (root.Tag != Tag.RequestMessage || root.Type != ItemType.Structure)
+        {
+            WriteInvalidMessage(output, KmipVersion.V1_0, now, "Not a request message", caller, engine);
+            return MessageOutcome.Answered;
         }
 
         var header = root.Find(Tag.RequestHeader);
@@ -63,13 +66,13 @@ internal static class MessageProcessor
         if (header is null || major is not { Type: ItemType.Integer } || minor is not { Type: ItemType.Integer })
         {
             WriteInvalidMessage(output, KmipVersion.V1_0, now, "Missing protocol version", caller, engine);
-            return;
+            return MessageOutcome.Answered;
         }
         var requested = new KmipVersion(major.Int32, minor.Int32);
         if (!TryServe(requested, out var version))
         {
             WriteInvalidMessage(output, KmipVersion.V2_1, now, "Unsupported protocol version", caller, engine);
-            return;
+            return MessageOutcome.Answered;
         }
 
         var items = root.FindAll(Tag.BatchItem).ToList();
@@ -77,7 +80,7 @@ internal static class MessageProcessor
         if (batchCount is not { Type: ItemType.Integer } || batchCount.Int32 != items.Count || items.Count == 0 || items.Count > limits.MaxBatchCount)
         {
             WriteInvalidMessage(output, version, now, "Batch Count does not match the batch items", caller, engine);
-            return;
+            return MessageOutcome.Answered;
         }
 
         var option = BatchErrorContinuationOption.Stop;
@@ -86,7 +89,7 @@ internal static class MessageProcessor
             if (bec.Type != ItemType.Enumeration || bec.UInt32 is < 1 or > 3)
             {
                 WriteInvalidMessage(output, version, now, "Invalid Batch Error Continuation Option", caller, engine);
-                return;
+                return MessageOutcome.Answered;
             }
             option = (BatchErrorContinuationOption)bec.UInt32;
         }
@@ -113,6 +116,7 @@ internal static class MessageProcessor
             bytes = BuildResponse(version, engine.NowSeconds, header, results).ToBytes();
         }
         output.Write(bytes);
+        return MessageOutcome.Answered;
     }
 
     private static bool TryServe(KmipVersion requested, out KmipVersion version)

@@ -37,7 +37,13 @@ internal sealed class CreateOperation : IKmipOperation
             // QS-M-2: a quantum-safe key must be a 256-bit (or longer) symmetric key.
             if (obj.Get(Tag.QuantumSafe) is { Bool: true } && bits < 256)
                 throw new KmipFault(ResultReason.GeneralFailure, "The key would not be quantum safe");
-            var material = RandomNumberGenerator.GetBytes(bits / 8);
+            // Every algorithm passes the policy first (3DES only when allowed); KeyGenerator covers the rest (ChaCha20, HMAC-SHA3 …).
+            var policy = CryptoSupport.Policy(ctx);
+            var material = CryptoSupport.Run(() =>
+            {
+                policy.Check(new Crypto.AlgorithmUse(Crypto.CryptoUse.Generate, alg, alg == CryptographicAlgorithm.DES3 ? 192 : bits));
+                return alg is CryptographicAlgorithm.DES3 ? RandomNumberGenerator.GetBytes(bits / 8) : Crypto.KeyGenerator.GenerateSymmetric(policy, alg, bits);
+            });
             obj.Value = TtlvElement.Structure(Tag.SymmetricKey, TtlvElement.Structure(Tag.KeyBlock,
                 TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw),
                 TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, material)),
@@ -99,6 +105,9 @@ internal sealed class CreateOperation : IKmipOperation
             if (bits <= 0 || bits % 8 != 0 || bits > MaxSecretBits) throw new KmipFault(ResultReason.InvalidAttributeValue, "Unsupported HMAC key length", ResultReason.InvalidField);
             return bits;
         }
+        // Other algorithms (ChaCha20, HMAC-SHA3 …): KeyGenerator validates the length.
+        if (Crypto.KmsAlgorithms.HmacHash(alg) != 0) return length ?? Crypto.KmsAlgorithms.HashLength(Crypto.KmsAlgorithms.HmacHash(alg)) * 8;
+        if (alg is CryptographicAlgorithm.ChaCha20 or CryptographicAlgorithm.ChaCha20Poly1305) return length ?? 256;
         throw new KmipFault(ResultReason.InvalidAttributeValue, "Unsupported Cryptographic Algorithm for Create", ResultReason.InvalidField);
     }
 }

@@ -6,12 +6,10 @@ using Kms.Ttlv.Tree;
 namespace Kms.Engine.Operations;
 
 /// <summary>
-/// Get (KMIP 2.1 §6.1.22; 1.4 §4.11): returns the object as stored. A requested Key Format Type or Key
-/// Compression Type other than the stored one fails with Key Format Type Not Supported / Key Compression
-/// Type Not Supported (conversion arrives with the crypto issue); Key Wrapping Specification fails with
-/// Feature Not Supported. A destroyed object fails with Object Destroyed (1.x Item Not Found, the key
-/// material being gone); an archived one with Object Archived. A Sensitive object fails with Sensitive
-/// (wrapping arrives with the crypto issue), a non-Extractable one with Not Extractable. Needs Get.
+/// Get (KMIP 2.1 §6.1.22; 1.4 §4.11): returns the object as stored, or converted to the requested Key Format
+/// Type (<see cref="KeyFormatConversion"/>); a Key Compression Type other than the stored one fails with Key
+/// Compression Type Not Supported; a Key Wrapping Specification wraps the key (<see cref="KeyWrapping"/>). A destroyed object fails with Object Destroyed (1.x Item Not Found, the key
+/// material being gone); an archived one with Object Archived. A Sensitive object leaves only wrapped (else Sensitive), a non-Extractable one with Not Extractable. Needs Get.
 /// </summary>
 internal sealed class GetOperation : IKmipOperation
 {
@@ -25,15 +23,18 @@ internal sealed class GetOperation : IKmipOperation
         if (obj.Archived) throw new KmipFault(ResultReason.ObjectArchived, "Object archived");
         // KMIP 2.1 §4.44/§4.20: a Sensitive object leaves only wrapped, a non-Extractable one never.
         if (obj.Get(Tag.Extractable) is { Bool: false }) throw new KmipFault(ResultReason.NotExtractable, "Object is not extractable");
-        if (obj.Get(Tag.Sensitive) is { Bool: true }) throw new KmipFault(ResultReason.Sensitive, "Object is sensitive");
-        if (payload.Find(Tag.KeyWrappingSpecification) is not null)
-            throw new KmipFault(ResultReason.FeatureNotSupported, "Key wrapping is not supported yet");
+        var wrapping = payload.Find(Tag.KeyWrappingSpecification);
+        if (obj.Get(Tag.Sensitive) is { Bool: true } && wrapping is null) throw new KmipFault(ResultReason.Sensitive, "Object is sensitive");
         var block = obj.Value.Find(Tag.KeyBlock);
+        var value = obj.Value;
+        // Key Format Type conversion (issue 4): see KeyFormatConversion.
         if (payload.Find(Tag.KeyFormatType) is { } kft)
         {
-            if (block?.Find(Tag.KeyFormatType) is not { } stored || stored.UInt32 != kft.UInt32)
-                throw new KmipFault(ResultReason.KeyFormatTypeNotSupported, "Key format conversion is not supported");
+            if (kft.Type != ItemType.Enumeration) throw KmipFault.Invalid("Key Format Type must be an enumeration");
+            value = KeyFormatConversion.Convert(obj, (KeyFormatType)kft.UInt32);
         }
+        // Key Wrapping Specification (issue 4): see KeyWrapping.
+        if (wrapping is not null) value = KeyWrapping.Wrap(ctx, obj, value, wrapping);
         if (payload.Find(Tag.KeyCompressionType) is { } kct)
         {
             if (block?.Find(Tag.KeyCompressionType) is not { } stored || stored.UInt32 != kct.UInt32)
@@ -48,6 +49,6 @@ internal sealed class GetOperation : IKmipOperation
         return TtlvElement.Structure(Tag.ResponsePayload,
             TtlvElement.Enumeration(Tag.ObjectType, (uint)obj.ObjectType),
             TtlvElement.TextString(Tag.UniqueIdentifier, obj.Id),
-            obj.Value);
+            value);
     }
 }

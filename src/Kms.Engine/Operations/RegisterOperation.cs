@@ -28,6 +28,7 @@ internal sealed class RegisterOperation : IKmipOperation
         var obj = ObjectBuilder.NewObject(ctx, type);
         obj.Value = value;
         ObjectBuilder.ApplyClientAttributes(ctx, obj, AttributeCodec.ReadAttributes(payload, ctx.Version));
+        CryptoSupport.Describe(obj);
         if (type == ObjectType.Certificate && obj.Get(Tag.CertificateType) is null && value.Find(Tag.CertificateType) is { } ct)
             obj.AddInstance(ct);
         ObjectBuilder.Finish(ctx, obj);

@@ -78,6 +78,9 @@ public static class OptionTable
         new("privileged_users", "--privileged-users", OptionKind.List, null,
             "Users allowed to create objects (default: everyone).",
             (o, v) => o.PrivilegedUsers = v.List()),
+        new("allow_3des", "--allow-3des", OptionKind.Boolean, "false",
+            "Allow 3DES keys and ciphers (the default algorithm policy forbids them).",
+            (o, v) => o.AllowTripleDes = v.Bool(Spec("allow_3des"))),
 
         new("tls.tls_p12_file", "--tls-p12-file", OptionKind.Text, null,
             "PKCS#12 file with the server key and certificate chain. If provided, the server runs HTTPS.",

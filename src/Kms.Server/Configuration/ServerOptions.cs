@@ -17,6 +17,9 @@ public sealed class ServerOptions
     /// <summary>Users allowed to create objects; empty means everyone.</summary>
     public List<string> PrivilegedUsers { get; set; } = [];
 
+    /// <summary>Allow 3DES in the engine's algorithm policy (issue 4: the default forbids it).</summary>
+    public bool AllowTripleDes { get; set; }
+
     public TlsOptions Tls { get; } = new();
     public HttpOptions Http { get; } = new();
     public SocketServerOptions SocketServer { get; } = new();

@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Warning, "Connection {ConnectionId}: framing error {Error}; Invalid Message sent, connection closed")]
     public static partial void FramingError(ILogger logger, string connectionId, Kms.Ttlv.Framing.FramingError error);
 
+    [LoggerMessage(14, LogLevel.Warning, "Connection {ConnectionId}: a message is not valid TTLV; Invalid Message sent, connection closed")]
+    public static partial void CodecError(ILogger logger, string connectionId);
+
     [LoggerMessage(9, LogLevel.Critical, "Connection {ConnectionId}: unexpected failure, connection aborted")]
     public static partial void ConnectionFailed(ILogger logger, Exception exception, string connectionId);
 

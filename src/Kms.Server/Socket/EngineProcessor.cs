@@ -10,5 +10,5 @@ public sealed class EngineProcessor(KmsEngine engine) : IKmipProcessor
     public KmsEngine Engine { get; } = engine;
 
     /// <inheritdoc/>
-    public void Process(ReadOnlySpan<byte> request, IBufferWriter<byte> response, CallerIdentity caller) => Engine.Process(request, response, caller);
+    public MessageOutcome Process(ReadOnlySpan<byte> request, IBufferWriter<byte> response, CallerIdentity caller) => Engine.Process(request, response, caller);
 }

@@ -10,5 +10,6 @@ namespace Kms.Server.Socket;
 public interface IKmipProcessor
 {
     /// <summary>Processes <paramref name="request"/> (valid only during the call) and writes the response.</summary>
-    void Process(ReadOnlySpan<byte> request, IBufferWriter<byte> response, CallerIdentity caller);
+    /// <returns><see cref="MessageOutcome.CodecError"/> when the socket must close after sending the response.</returns>
+    MessageOutcome Process(ReadOnlySpan<byte> request, IBufferWriter<byte> response, CallerIdentity caller);
 }

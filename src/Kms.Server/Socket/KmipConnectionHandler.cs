@@ -18,7 +18,8 @@ namespace Kms.Server.Socket;
 /// Per connection: map the client certificate to a user once, then loop
 /// read → frame (header checked against the size limit before the body is awaited) → process → write,
 /// with AdvanceTo(consumed, examined) and one flush per read. Pipelined messages are answered in order.
-/// A framing error gets one Invalid Message response, then the connection closes.
+/// A framing error, or a framed message that is not valid TTLV (a codec error), gets one Invalid Message response,
+/// then the connection closes. A valid TTLV message with bad content is answered and the connection goes on.
 /// </summary>
 public sealed class KmipConnectionHandler(IKmipProcessor processor, IdentityResolver identities, ServerOptions options, ILogger<KmipConnectionHandler> logger)
     : ConnectionHandler
@@ -78,9 +79,10 @@ public sealed class KmipConnectionHandler(IKmipProcessor processor, IdentityReso
             var buffer = result.Buffer;
             bool wrote = false;
             FramingError error = FramingError.None;
-            while (TtlvFramer.TryReadMessage(ref buffer, _limits, out var message, out error))
+            bool codecError = false;
+            while (!codecError && TtlvFramer.TryReadMessage(ref buffer, _limits, out var message, out error))
             {
-                ProcessOne(message, output, caller);
+                codecError = ProcessOne(message, output, caller) == MessageOutcome.CodecError;
                 wrote = true;
             }
             if (error != FramingError.None)
@@ -100,17 +102,19 @@ public sealed class KmipConnectionHandler(IKmipProcessor processor, IdentityReso
                 Log.FramingError(logger, connectionId, error);
                 return;
             }
+            if (codecError)
+            {
+                // KMIP 2.1 Table 478 (Codec Error): later requests might not be correctly separated.
+                Log.CodecError(logger, connectionId);
+                return;
+            }
             if (result.IsCompleted || result.IsCanceled) return;
         }
     }
 
-    private void ProcessOne(in ReadOnlySequence<byte> message, IBufferWriter<byte> output, CallerIdentity caller)
+    private MessageOutcome ProcessOne(in ReadOnlySequence<byte> message, IBufferWriter<byte> output, CallerIdentity caller)
     {
-        if (message.IsSingleSegment)
-        {
-            processor.Process(message.FirstSpan, output, caller);
-            return;
-        }
+        if (message.IsSingleSegment) return processor.Process(message.FirstSpan, output, caller);
         // A message split across pipe segments is copied once into a pooled buffer, cleared before its return
         // because requests may carry key material. Its size is bounded by the framer's limit.
         int length = (int)message.Length;
@@ -118,7 +122,7 @@ public sealed class KmipConnectionHandler(IKmipProcessor processor, IdentityReso
         try
         {
             message.CopyTo(rented);
-            processor.Process(rented.AsSpan(0, length), output, caller);
+            return processor.Process(rented.AsSpan(0, length), output, caller);
         }
         finally
         {

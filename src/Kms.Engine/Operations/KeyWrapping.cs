@@ -1,0 +1,90 @@
+using Kms.Engine.Access;
+using Kms.Engine.Crypto;
+using Kms.Engine.Model;
+using Kms.Ttlv;
+using Kms.Ttlv.Tree;
+
+namespace Kms.Engine.Operations;
+
+/// <summary>
+/// Key Wrapping Specification on Get (KMIP 2.1 §2.1.5, §6.1.22): Wrapping Method Encrypt with Encryption Key
+/// Information naming a KMS key that has the Wrap Key usage, is Active, and the caller may Encrypt with.
+/// AES wrapping keys: NIST Key Wrap (RFC 3394), AES Key Wrap Padding (RFC 5649) or GCM (the IV travels in the
+/// Key Wrapping Data); RSA public keys: OAEP, or OAEP + AES Key Wrap Padding (RSA-AES). Encoding Option: TTLV
+/// Encoding (the default: the Key Value structure's TTLV bytes are wrapped) or No Encoding (the Key Material
+/// bytes). The answer's Key Block holds the wrapped bytes as Key Value and the Key Wrapping Data.
+/// MAC/Signature wrapping is Key Wrap Type Not Supported.
+/// </summary>
+internal static class KeyWrapping
+{
+    public static TtlvElement Wrap(OperationContext ctx, ManagedObject obj, TtlvElement value, TtlvElement spec)
+    {
+        if (spec.Find(Tag.WrappingMethod) is not { Type: ItemType.Enumeration } m) throw KmipFault.Missing("Wrapping Method is required");
+        var method = (WrappingMethod)m.UInt32;
+        if (method != WrappingMethod.Encrypt || spec.Find(Tag.MACSignatureKeyInformation) is not null)
+            throw new KmipFault(ResultReason.KeyWrapTypeNotSupported, "Only the Encrypt wrapping method is supported", ResultReason.FeatureNotSupported);
+        var eki = spec.Find(Tag.EncryptionKeyInformation) ?? throw KmipFault.Missing("Encryption Key Information is required");
+        var encoding = spec.Find(Tag.EncodingOption) is { Type: ItemType.Enumeration } e ? (EncodingOption)e.UInt32 : EncodingOption.TTLVEncoding;
+        var block = value.Find(Tag.KeyBlock) ?? throw new KmipFault(ResultReason.InvalidObjectType, "Only keys can be wrapped", ResultReason.InvalidField);
+        if (block.Find(Tag.KeyWrappingData) is not null) throw new KmipFault(ResultReason.KeyWrapTypeNotSupported, "The key is already wrapped", ResultReason.FeatureNotSupported);
+        var keyValue = block.Find(Tag.KeyValue) ?? throw KmipFault.Missing("The key has no Key Value");
+        byte[] plain = encoding switch
+        {
+            EncodingOption.TTLVEncoding => keyValue.ToBytes(),
+            EncodingOption.NoEncoding when keyValue.Find(Tag.KeyMaterial) is { Type: ItemType.ByteString } km => km.Bytes.ToArray(),
+            EncodingOption.NoEncoding => throw new KmipFault(ResultReason.EncodingOptionError, "No Encoding needs byte key material", ResultReason.InvalidField),
+            _ => throw new KmipFault(ResultReason.EncodingOptionError, "Unknown Encoding Option", ResultReason.InvalidField),
+        };
+
+        var subject = ctx.UniqueIdentifier;
+        var wrapper = CryptoSupport.LoadKey(ctx, eki, Permission.Encrypt, CryptographicUsageMask.WrapKey, State.Active);
+        ctx.UniqueIdentifier = subject;
+        if (wrapper.Id == obj.Id) throw KmipFault.Invalid("A key cannot wrap itself");
+        var parameters = CryptoSupport.Parameters(wrapper, eki);
+        var p = new WrapParameters(
+            CryptoSupport.Enum<BlockCipherMode>(parameters, Tag.BlockCipherMode),
+            CryptoSupport.Enum<PaddingMethod>(parameters, Tag.PaddingMethod),
+            CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.HashingAlgorithm),
+            CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.MaskGeneratorHashingAlgorithm),
+            CryptoSupport.Int(parameters, Tag.TagLength) ?? 16);
+        var policy = CryptoSupport.Policy(ctx);
+        byte[] wrapped;
+        byte[]? iv = null;
+        try
+        {
+            if (wrapper.ObjectType is ObjectType.PublicKey or ObjectType.Certificate)
+            {
+                var spki = CryptoSupport.PublicKey(wrapper);
+                var rsa = p with { Padding = p.Padding == 0 ? PaddingMethod.OAEP : p.Padding };
+                wrapped = CryptoSupport.Run(() => KeyWrapper.WrapWithPublicKey(policy, rsa, spki, plain));
+            }
+            else
+            {
+                var kek = CryptoSupport.SymmetricKey(wrapper);
+                var aes = p with { Mode = p.Mode == 0 ? BlockCipherMode.NISTKeyWrap : p.Mode };
+                var w = CryptoSupport.Run(() => KeyWrapper.Wrap(policy, aes, kek, plain));
+                wrapped = w.Data;
+                iv = w.Iv;
+            }
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
+        }
+
+        var wrappingData = TtlvElement.Structure(Tag.KeyWrappingData,
+            TtlvElement.Enumeration(Tag.WrappingMethod, (uint)WrappingMethod.Encrypt), eki);
+        if (iv is not null) wrappingData.Children.Add(TtlvElement.ByteString(Tag.IVCounterNonce, iv));
+        wrappingData.Children.Add(TtlvElement.Enumeration(Tag.EncodingOption, (uint)encoding));
+        var newBlock = TtlvElement.Structure(Tag.KeyBlock);
+        foreach (var c in block.Children)
+        {
+            if (c.Tag == Tag.KeyValue) newBlock.Children.Add(TtlvElement.ByteString(Tag.KeyValue, wrapped));
+            else newBlock.Children.Add(c);
+        }
+        newBlock.Children.Add(wrappingData);
+        var result = TtlvElement.Structure(value.Tag);
+        foreach (var c in value.Children) result.Children.Add(c.Tag == Tag.KeyBlock ? newBlock : c);
+        return result;
+    }
+}

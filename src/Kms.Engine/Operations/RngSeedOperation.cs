@@ -1,0 +1,21 @@
+using Kms.Engine.Crypto;
+using Kms.Engine.Model;
+using Kms.Ttlv;
+using Kms.Ttlv.Tree;
+
+namespace Kms.Engine.Operations;
+
+/// <summary>
+/// RNG Seed (KMIP 2.1 §6.1.45; 1.4 §4.36): accepts the Data; the OS CSPRNG cannot be seeded from outside, so
+/// the answer's Data Length is what <see cref="RandomSource.Seed"/> reports as taken.
+/// </summary>
+internal sealed class RngSeedOperation : IKmipOperation
+{
+    public Operation Operation => Operation.RNGSeed;
+
+    public TtlvElement Execute(OperationContext ctx, TtlvElement payload)
+    {
+        var data = CryptoSupport.Bytes(payload, Tag.Data) ?? throw KmipFault.Missing("Data is required");
+        return TtlvElement.Structure(Tag.ResponsePayload, TtlvElement.Integer(Tag.DataLength, RandomSource.Seed(data)));
+    }
+}
