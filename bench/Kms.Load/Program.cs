@@ -51,6 +51,7 @@ root.SetAction(async (parse, cancellationToken) =>
     }
     else if (suiteName == "standard") scenarios = Scenario.Standard;
     else if (suiteName == "create") scenarios = Scenario.Create;
+    else if (suiteName == "crypto") scenarios = Scenario.Crypto;
     else
     {
         Console.Error.WriteLine("unknown suite: " + suiteName);

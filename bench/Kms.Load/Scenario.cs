@@ -25,6 +25,9 @@ public sealed record Scenario(string Name, string Mix, int Connections, int Dept
         new("batch-10 c16", "batch-10", 16, 1),
     ];
 
+    /// <summary>The encrypt and sign scenarios of <see cref="Standard"/> alone.</summary>
+    public static IReadOnlyList<Scenario> Crypto { get; } = [.. Standard.Where(s => s.Mix.StartsWith("encrypt", StringComparison.Ordinal) || s.Mix.StartsWith("sign", StringComparison.Ordinal))];
+
     /// <summary>Durable create only (for experiments with the server's environment, e.g. its thread pool).</summary>
     public static IReadOnlyList<Scenario> Create { get; } =
     [

@@ -104,6 +104,7 @@ public sealed class Workload
             case "encrypt-64B":
             case "encrypt-4KiB":
                 string key = await client.CreateAesKeyAsync(256);
+                await ActivateAsync(client, key); // KMIP 2.1 §3.22: a Pre-Active key does not encrypt
                 byte[] data = RandomNumberGenerator.GetBytes(kind.Name == "encrypt-64B" ? 64 : 4096);
                 return Message(Item(Operation.Encrypt, TtlvElement.Structure(Tag.RequestPayload,
                     TtlvElement.TextString(Tag.UniqueIdentifier, key),
@@ -133,6 +134,7 @@ public sealed class Workload
             case "sign-p256":
                 bool ed = kind.Name == "sign-ed25519";
                 string privateKey = await CreateKeyPairAsync(client, ed);
+                await ActivateAsync(client, privateKey);
                 var parameters = ed
                     ? TtlvElement.Structure(Tag.CryptographicParameters,
                         TtlvElement.Enumeration(Tag.CryptographicAlgorithm, CryptographicAlgorithm.Ed25519))
@@ -156,12 +158,12 @@ public sealed class Workload
         var common = ed25519
             ? TtlvElement.Structure(Tag.CommonAttributes,
                 TtlvElement.Enumeration(Tag.CryptographicAlgorithm, CryptographicAlgorithm.Ed25519),
-                TtlvElement.Integer(Tag.CryptographicLength, 256),
-                TtlvElement.Enumeration(Tag.RecommendedCurve, RecommendedCurve.CURVE25519))
+                TtlvElement.Integer(Tag.CryptographicLength, 256))
             : TtlvElement.Structure(Tag.CommonAttributes,
                 TtlvElement.Enumeration(Tag.CryptographicAlgorithm, CryptographicAlgorithm.EC),
                 TtlvElement.Integer(Tag.CryptographicLength, 256),
-                TtlvElement.Enumeration(Tag.RecommendedCurve, RecommendedCurve.P_256));
+                // KMIP 2.1 §4.13: the curve is a field of Cryptographic Domain Parameters.
+                TtlvElement.Structure(Tag.CryptographicDomainParameters, TtlvElement.Enumeration(Tag.RecommendedCurve, RecommendedCurve.P_256)));
         var payload = TtlvElement.Structure(Tag.RequestPayload,
             common,
             TtlvElement.Structure(Tag.PrivateKeyAttributes, TtlvElement.Integer(Tag.CryptographicUsageMask, (int)CryptographicUsageMask.Sign)),
@@ -170,6 +172,9 @@ public sealed class Workload
         return response?.Find(Tag.PrivateKeyUniqueIdentifier)?.Text
             ?? throw new KmipException(ResultStatus.OperationFailed, null, "no Private Key Unique Identifier");
     }
+
+    private static async Task ActivateAsync(KmipClient client, string id) =>
+        await client.CallAsync(Operation.Activate, KmipRequests.IdPayload(id));
 
     private static TtlvElement Item(Operation operation, TtlvElement payload) => KmipRequests.BatchItem(operation, payload);
 
