@@ -2,7 +2,7 @@
 # Builds Release and runs the issue-7 standard scenarios with bench/Kms.Load, which starts Kms.Server itself
 # (KMIP mode and echo mode, same PKI and TLS, loopback), and pykmip-server when PyKMIP is installed.
 # Writes bench/results/<UTC date>.md (machine, command, table with the ratios against the targets).
-#   bench/run.sh                     # ~7 minutes on 2 cores (today's scenarios)
+#   bench/run.sh                     # ~10 minutes on 2 cores
 #   WARMUP=5 DURATION=10 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
