@@ -66,16 +66,7 @@ public static class SymmetricCipher
                 Xts(true, p, key, iv, plaintext, ciphertext);
                 return outLen;
             case BlockCipherMode.CTR:
-                CheckAesKey(p, key);
-                if (iv.Length != 16) CryptoFailure.Throw(iv.IsEmpty ? CryptoFailureReason.MissingIv : CryptoFailureReason.BadParameters, "AES-CTR needs a 16-byte initial counter block.");
-                using (var aes = CreateAes(key))
-                {
-                    Span<byte> counter = stackalloc byte[16];
-                    iv.CopyTo(counter);
-                    int offset = 0;
-                    CtrXor(aes, counter, ref offset, plaintext, ciphertext);
-                    CryptographicOperations.ZeroMemory(counter);
-                }
+                Ctr(p, key, iv, plaintext, ciphertext);
                 return outLen;
             case BlockCipherMode.CBC or BlockCipherMode.ECB:
                 using (var alg = CreateBlock(p, key))
@@ -128,16 +119,7 @@ public static class SymmetricCipher
                     Xts(false, p, key, iv, ciphertext, plaintext[..ciphertext.Length]);
                     return ciphertext.Length;
                 case BlockCipherMode.CTR:
-                    CheckAesKey(p, key);
-                    if (iv.Length != 16) CryptoFailure.Throw(iv.IsEmpty ? CryptoFailureReason.MissingIv : CryptoFailureReason.BadParameters, "AES-CTR needs a 16-byte initial counter block.");
-                    using (var aes = CreateAes(key))
-                    {
-                        Span<byte> counter = stackalloc byte[16];
-                        iv.CopyTo(counter);
-                        int offset = 0;
-                        CtrXor(aes, counter, ref offset, ciphertext, plaintext);
-                        CryptographicOperations.ZeroMemory(counter);
-                    }
+                    Ctr(p, key, iv, ciphertext, plaintext);
                     return ciphertext.Length;
                 case BlockCipherMode.CBC or BlockCipherMode.ECB:
                     using (var alg = CreateBlock(p, key))
@@ -230,6 +212,19 @@ public static class SymmetricCipher
 
     /// <summary>CTR keystream XOR (SP 800-38A §6.5) with a full 128-bit big-endian counter. <paramref name="offset"/> is the
     /// position inside the current counter block (for multi-part calls); the counter is advanced in place.</summary>
+    /// <summary>One-shot AES-CTR (SP 800-38A §6.5): encryption and decryption are the same keystream XOR.</summary>
+    private static void Ctr(in SymmetricParameters p, ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> input, Span<byte> output)
+    {
+        CheckAesKey(p, key);
+        if (iv.Length != 16) CryptoFailure.Throw(iv.IsEmpty ? CryptoFailureReason.MissingIv : CryptoFailureReason.BadParameters, "AES-CTR needs a 16-byte initial counter block.");
+        using var aes = CreateAes(key);
+        Span<byte> counter = stackalloc byte[16];
+        iv.CopyTo(counter);
+        int offset = 0;
+        CtrXor(aes, counter, ref offset, input, output);
+        CryptographicOperations.ZeroMemory(counter);
+    }
+
     internal static void CtrXor(Aes aes, Span<byte> counter, ref int offset, ReadOnlySpan<byte> input, Span<byte> output)
     {
         const int Chunk = 512;
