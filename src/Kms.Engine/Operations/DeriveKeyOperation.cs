@@ -66,14 +66,7 @@ internal sealed class DeriveKeyOperation : IKmipOperation
                     TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw),
                     TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, material))));
         }
-        obj.AddInstance(CreateKeyPairOperation.Link(LinkType.DerivationBaseObjectLink, baseObj.Id));
-        baseObj.AddInstance(CreateKeyPairOperation.Link(LinkType.DerivedKeyLink, obj.Id));
-        ObjectBuilder.Finish(ctx, obj);
-        ctx.Save(obj, touch: false);
-        ctx.Save(baseObj);
-        ctx.Batch.IdPlaceholder = obj.Id;
-        ctx.UniqueIdentifier = obj.Id;
-        return OperationContext.PayloadWithId(obj.Id);
+        return ctx.SaveDerived(obj, baseObj, LinkType.DerivationBaseObjectLink, LinkType.DerivedKeyLink);
     }
 
     /// <summary>KMIP HMAC derivation (KMIP 1.4 §4.6): HMAC-hash(base key, Derivation Data), its first length bytes (at most the hash length).</summary>

@@ -85,6 +85,22 @@ internal sealed class OperationContext(EngineCore engine, CallerIdentity caller,
         Work.Stage(obj);
     }
 
+    /// <summary>
+    /// Stores <paramref name="created"/>, a new object made from <paramref name="source"/> (Derive Key, Re-Key), with
+    /// links both ways, makes it the ID Placeholder and returns its payload.
+    /// </summary>
+    public TtlvElement SaveDerived(ManagedObject created, ManagedObject source, LinkType toSource, LinkType toCreated)
+    {
+        created.AddInstance(CreateKeyPairOperation.Link(toSource, source.Id));
+        source.AddInstance(CreateKeyPairOperation.Link(toCreated, created.Id));
+        ObjectBuilder.Finish(this, created);
+        Save(created, touch: false);
+        Save(source);
+        Batch.IdPlaceholder = created.Id;
+        UniqueIdentifier = created.Id;
+        return PayloadWithId(created.Id);
+    }
+
     /// <summary>A payload with the Unique Identifier first (most responses start with it).</summary>
     public static TtlvElement PayloadWithId(string id, params IEnumerable<TtlvElement> rest)
     {

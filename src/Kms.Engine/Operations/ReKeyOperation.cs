@@ -40,14 +40,7 @@ internal sealed class ReKeyOperation : IKmipOperation
         var policy = CryptoSupport.Policy(ctx);
         var material = CryptoSupport.Run(() => KeyGenerator.GenerateSymmetric(policy, alg, alg == CryptographicAlgorithm.DES3 ? 192 : bits));
         obj.Value = CreateKeyPairOperation.KeyObject(Tag.SymmetricKey, KeyFormatType.Raw, material, alg, bits);
-        obj.AddInstance(CreateKeyPairOperation.Link(LinkType.ReplacedObjectLink, old.Id));
-        old.AddInstance(CreateKeyPairOperation.Link(LinkType.ReplacementObjectLink, obj.Id));
-        ObjectBuilder.Finish(ctx, obj);
-        ctx.Save(obj, touch: false);
-        ctx.Save(old);
-        ctx.Batch.IdPlaceholder = obj.Id;
-        ctx.UniqueIdentifier = obj.Id;
-        return OperationContext.PayloadWithId(obj.Id);
+        return ctx.SaveDerived(obj, old, LinkType.ReplacedObjectLink, LinkType.ReplacementObjectLink);
     }
 
     /// <summary>The new object of a Re-Key / Re-Key Key Pair: carried attributes, the request's, moved Names, shifted dates.</summary>
