@@ -136,6 +136,48 @@ public sealed class CryptoOperationTests : IDisposable
 
     // ---- Encrypt / Decrypt ----
 
+    [Fact]
+    public void Usage_limits_in_bytes_are_deducted_per_Encrypt_and_stored()
+    {
+        // OASIS CS-BC-M-7: a 16-byte budget covers one 16-byte Encrypt; the next fails with Permission Denied.
+        var limits = TtlvElement.Structure(Tag.UsageLimits,
+            TtlvElement.LongInteger(Tag.UsageLimitsTotal, 40), TtlvElement.Enumeration(Tag.UsageLimitsUnit, (uint)UsageLimitsUnit.Byte));
+        var id = Key(CryptographicAlgorithm.AES, new byte[16], parameters: limits);
+        var block = new byte[16];
+        _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, block)));
+        _t.Ok(Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, block))); // Decrypt does not count
+        Assert.Equal(24, Attribute(id, Tag.UsageLimits).Find(Tag.UsageLimitsCount)!.Number);
+        _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, block)));
+        _t.Fails(ResultReason.PermissionDenied, Operation.Encrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, block)));
+        var left = Attribute(id, Tag.UsageLimits);
+        Assert.Equal(8, left.Find(Tag.UsageLimitsCount)!.Number);
+        Assert.Equal(40, left.Find(Tag.UsageLimitsTotal)!.Number);
+    }
+
+    [Fact]
+    public void Usage_limits_in_objects_count_each_MAC()
+    {
+        var limits = TtlvElement.Structure(Tag.UsageLimits,
+            TtlvElement.LongInteger(Tag.UsageLimitsTotal, 2), TtlvElement.Enumeration(Tag.UsageLimitsUnit, (uint)UsageLimitsUnit.Object));
+        var id = Key(CryptographicAlgorithm.HMAC_SHA256, new byte[32], CryptographicUsageMask.MACGenerate, limits);
+        var mac = Req.Payload(Req.Id(id), Bytes(Tag.Data, new byte[1000]));
+        _t.Ok(Operation.MAC, mac);
+        _t.Ok(Operation.MAC, mac);
+        _t.Fails(ResultReason.PermissionDenied, Operation.MAC, mac);
+    }
+
+    [Fact]
+    public void Aead_tag_length_outside_the_mode_is_General_Failure()
+    {
+        // OASIS CS-BC-M-GCM-1 steps 7 and 8: Tag Length 1 and 32.
+        var id = Key(CryptographicAlgorithm.AES, new byte[16]);
+        foreach (int tagLength in new[] { 1, 32, 8 })
+        {
+            var p = TtlvElement.Structure(Tag.CryptographicParameters, TtlvElement.Enumeration(Tag.BlockCipherMode, (uint)BlockCipherMode.GCM), TtlvElement.Integer(Tag.TagLength, tagLength));
+            _t.Fails(ResultReason.GeneralFailure, Operation.Encrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, new byte[16]), Bytes(Tag.IVCounterNonce, new byte[12])));
+        }
+    }
+
     private string Key(CryptographicAlgorithm alg, byte[] material, CryptographicUsageMask mask = CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt,
         TtlvElement? parameters = null, bool activate = true)
     {
@@ -247,8 +289,8 @@ public sealed class CryptoOperationTests : IDisposable
         var garbled = (byte[])ct.Clone();
         garbled[^1] ^= 0x5A;
         _t.Fails(ResultReason.CryptographicFailure, Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.CBC, PaddingMethod.PKCS5), Bytes(Tag.Data, garbled), Bytes(Tag.IVCounterNonce, new byte[16])));
-        // Missing IV on Decrypt; no right for bob.
-        _t.Fails(ResultReason.MissingInitializationVector, Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.CBC, PaddingMethod.PKCS5), Bytes(Tag.Data, ct)));
+        // Missing IV on Decrypt is Invalid Message (OASIS CS-BC-M-11/-12/-13); no right for bob.
+        _t.Fails(ResultReason.InvalidMessage, Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.CBC, PaddingMethod.PKCS5), Bytes(Tag.Data, ct)));
         _t.Fails(ResultReason.ObjectNotFound, Operation.Decrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, plain)), user: "bob");
         _t.Engine.Access.Grant(new CallerIdentity("alice", "socket", "127.0.0.1"), id, "bob", [Access.Permission.Decrypt]);
         _t.Fails(ResultReason.PermissionDenied, Operation.Encrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, plain)), user: "bob");
@@ -405,7 +447,7 @@ public sealed class CryptoOperationTests : IDisposable
         Assert.Equal(32, r1.Length);
         Assert.NotEqual(r1, r2);
         _t.Fails(ResultReason.InvalidField, Operation.RNGRetrieve, Req.Payload(TtlvElement.Integer(Tag.DataLength, 0)));
-        Assert.Equal(5, _t.Ok(Operation.RNGSeed, Req.Payload(Bytes(Tag.Data, new byte[5]))).Find(Tag.DataLength)!.Int32);
+        Assert.Equal(0, _t.Ok(Operation.RNGSeed, Req.Payload(Bytes(Tag.Data, new byte[5]))).Find(Tag.DataLength)!.Int32);
     }
 
     [Fact]

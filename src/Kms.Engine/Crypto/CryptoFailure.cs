@@ -37,6 +37,8 @@ public enum CryptoFailureReason
     InvalidContext,
     /// <summary>Any other failure of the underlying provider.</summary>
     Failed,
+    /// <summary>An AEAD Tag Length the mode does not offer (General Failure, as the OASIS cases CS-BC-M-GCM-1 and CS-BC-M-CHACHA20POLY1305-1 expect).</summary>
+    BadTagLength,
 }
 
 /// <summary>
@@ -65,6 +67,7 @@ public sealed class CryptoFailure : Exception
         CryptoFailureReason.InvalidCsr => ResultReason.InvalidCSR,
         CryptoFailureReason.InvalidCertificate => ResultReason.InvalidField,
         CryptoFailureReason.InvalidContext => ResultReason.InvalidCorrelationValue,
+        CryptoFailureReason.BadTagLength => ResultReason.GeneralFailure,
         _ => ResultReason.CryptographicFailure, // AuthenticationFailed, BadPadding, InvalidSignature, Failed
     };
 

@@ -4,8 +4,9 @@ namespace Kms.Engine.Crypto;
 
 /// <summary>
 /// RNG Retrieve / RNG Seed (KMIP 2.1 §6.1.45, §6.1.46). Output comes from the OS CSPRNG through
-/// <see cref="RandomNumberGenerator"/>; a seed from a client is mixed into nothing the server relies on
-/// (OpenSSL's DRBG is seeded by the OS), so RNG Seed accepts and discards it, reporting the amount taken.
+/// <see cref="RandomNumberGenerator"/>, which cannot be seeded from outside (OpenSSL's DRBG is seeded by the OS),
+/// so RNG Seed takes none of a client's seed and says so: Data Length 0 (KMIP 2.1 §6.1.46 "the amount of seed
+/// data accepted"; the behaviour of OASIS CS-RNG-O-3).
 /// </summary>
 public static class RandomSource
 {
@@ -19,6 +20,6 @@ public static class RandomSource
         return RandomNumberGenerator.GetBytes(length);
     }
 
-    /// <summary>RNG Seed: the caller's seed is not used to weaken the OS DRBG; returns the number of bytes accepted.</summary>
-    public static int Seed(ReadOnlySpan<byte> seed) => seed.Length;
+    /// <summary>RNG Seed: returns the number of seed bytes accepted, which is always 0 (the OS DRBG takes no outside seed).</summary>
+    public static int Seed(ReadOnlySpan<byte> seed) => 0;
 }

@@ -7,9 +7,14 @@ namespace Kms.Engine.Crypto;
 
 /// <summary>Signature parameters (KMIP 2.1 §2.1.7: Digital Signature Algorithm, or Hashing Algorithm + Padding Method).</summary>
 /// <param name="Hash">Digest for RSA and ECDSA; 0 picks SHA-256 (ECDSA: the curve's matching SHA-2). Ignored by EdDSA, ML-DSA, SLH-DSA.</param>
-/// <param name="Padding">RSA: PKCS1V1_5 (default) or PSS (salt length = hash length, MGF1 with the same hash).</param>
+/// <param name="Padding">RSA: PKCS1V1_5 (default) or PSS (MGF1 with the same hash).</param>
 /// <param name="Prehashed">True when the data is already the digest (KMIP Digested Data); RSA and ECDSA only.</param>
-public readonly record struct SignatureParameters(HashingAlgorithm Hash = 0, PaddingMethod Padding = 0, bool Prehashed = false)
+/// <param name="SaltLength">
+/// PSS salt length in bytes (KMIP 2.1 §2.1.7 Salt Length). Negative (the default): signing uses the hash length, and
+/// verifying accepts the hash length or the largest salt the key allows (RFC 8017 §9.1.1: emLen − hLen − 2, what
+/// OpenSSL signs with by default; OASIS CS-AC-M-2 carries such a signature).
+/// </param>
+public readonly record struct SignatureParameters(HashingAlgorithm Hash = 0, PaddingMethod Padding = 0, bool Prehashed = false, int SaltLength = -1)
 {
     /// <summary>Maps a KMIP Digital Signature Algorithm (KMIP 2.1 §11.16) to parameters.</summary>
     public static SignatureParameters From(DigitalSignatureAlgorithm dsa, bool prehashed = false) => dsa switch
@@ -50,6 +55,8 @@ public static class Signer
             {
                 case KeyKind.Rsa:
                 {
+                    if (p.Padding == PaddingMethod.PSS && p.SaltLength >= 0 && p.SaltLength != KmsAlgorithms.HashLength(hash))
+                        return BcPss(true, hash, p.SaltLength, p.Prehashed, KeyObjectCache<AsymmetricKeyParameter>.Get(privateKeyPkcs8, Keys.PrivateFromPkcs8), data).GenerateSignature();
                     var rsa = KeyObjectCache<RSA>.Get(privateKeyPkcs8, BclKeys.RsaPrivate);
                     return p.Prehashed ? rsa.SignHash(data, KmsAlgorithms.BclHash(hash), RsaPadding(p)) : rsa.SignData(data, KmsAlgorithms.BclHash(hash), RsaPadding(p));
                 }
@@ -84,10 +91,16 @@ public static class Signer
             {
                 case KeyKind.Rsa:
                 {
+                    int hLen = KmsAlgorithms.HashLength(hash);
+                    if (p.Padding == PaddingMethod.PSS && p.SaltLength >= 0 && p.SaltLength != hLen)
+                        return BcPssVerify(hash, p.SaltLength, p.Prehashed, publicKeySpki, data, signature);
                     var rsa = KeyObjectCache<RSA>.Get(publicKeySpki, BclKeys.RsaPublic);
-                    return p.Prehashed
+                    bool ok = p.Prehashed
                         ? rsa.VerifyHash(data, signature, KmsAlgorithms.BclHash(hash), RsaPadding(p))
                         : rsa.VerifyData(data, signature, KmsAlgorithms.BclHash(hash), RsaPadding(p));
+                    if (ok || p.Padding != PaddingMethod.PSS || p.SaltLength >= 0) return ok;
+                    int maxSalt = (d.Bits - 1 + 7) / 8 - hLen - 2;
+                    return maxSalt > hLen && BcPssVerify(hash, maxSalt, p.Prehashed, publicKeySpki, data, signature);
                 }
                 case KeyKind.Ec:
                 {
@@ -137,6 +150,29 @@ public static class Signer
                 CryptoFailure.Throw(CryptoFailureReason.BadParameters, "Digested data length does not match the hashing algorithm.");
         }
         return hash;
+    }
+
+    /// <summary>RSASSA-PSS (RFC 8017 §8.1) with a salt length the BCL cannot take (it always uses the hash length): a BouncyCastle signer, initialised and fed.</summary>
+    private static PssSigner BcPss(bool sign, HashingAlgorithm hash, int saltLength, bool prehashed, AsymmetricKeyParameter key, ReadOnlySpan<byte> data)
+    {
+        var pss = prehashed
+            ? PssSigner.CreateRawSigner(new Org.BouncyCastle.Crypto.Engines.RsaBlindedEngine(), BcDigests.Create(hash), BcDigests.Create(hash), saltLength, PssSigner.TrailerImplicit)
+            : new PssSigner(new Org.BouncyCastle.Crypto.Engines.RsaBlindedEngine(), BcDigests.Create(hash), saltLength);
+        pss.Init(sign, key);
+        pss.BlockUpdate(data);
+        return pss;
+    }
+
+    private static bool BcPssVerify(HashingAlgorithm hash, int saltLength, bool prehashed, ReadOnlySpan<byte> publicKeySpki, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
+        try
+        {
+            return BcPss(false, hash, saltLength, prehashed, KeyObjectCache<AsymmetricKeyParameter>.Get(publicKeySpki, Keys.PublicFromSpki), data).VerifySignature(signature.ToArray());
+        }
+        catch (Exception e) when (e is CryptoException or ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static RSASignaturePadding RsaPadding(in SignatureParameters p) =>

@@ -187,7 +187,7 @@ public static class SymmetricCipher
         if (iv.IsEmpty) CryptoFailure.Throw(CryptoFailureReason.MissingIv, "This mode needs a nonce.");
         if (iv.Length < ivMin || iv.Length > ivMax) CryptoFailure.Throw(CryptoFailureReason.BadParameters, "Nonce length not valid for this mode.");
         if (tag.Length < tagMin || tag.Length > tagMax || (p.Mode == BlockCipherMode.CCM && tag.Length % 2 != 0))
-            CryptoFailure.Throw(CryptoFailureReason.BadParameters, "Tag length not valid for this mode.");
+            CryptoFailure.Throw(CryptoFailureReason.BadTagLength, "Tag length not valid for this mode.");
     }
 
     internal static Aes CreateAes(ReadOnlySpan<byte> key)

@@ -27,6 +27,7 @@ internal static class CipherCore
         var data = CryptoSupport.Bytes(payload, Tag.Data);
         var policy = CryptoSupport.Policy(ctx);
         var response = OperationContext.PayloadWithId(obj.Id);
+        if (encrypt) UsageLimits.Consume(ctx, obj, data?.Length ?? 0);
 
         if (obj.ObjectType is ObjectType.PublicKey or ObjectType.PrivateKey)
         {
@@ -64,6 +65,12 @@ internal static class CipherCore
         bool init = payload.Find(Tag.InitIndicator) is { Bool: true };
         bool final = payload.Find(Tag.FinalIndicator) is { Bool: true };
 
+        // OASIS CS-BC-M-GCM-1 / CS-BC-M-CHACHA20POLY1305-1 (steps 7, 8): a Tag Length no AEAD mode offers is General Failure.
+        if (sp.IsAead && sp.TagLength is < 1 or > 16) throw CryptoSupport.Fault(new CryptoFailure(CryptoFailureReason.BadTagLength, "Tag length not valid for this mode."));
+        // OASIS CS-BC-M-11/-12/-13 (1.4 and 2.1): Decrypt without the IV/Counter/Nonce a mode needs is Invalid Message.
+        if (!encrypt && iv is null && correlation is null && sp.DefaultIvLength > 0)
+            throw new KmipFault(ResultReason.InvalidMessage, "The IV/Counter/Nonce is missing");
+
         if (init || correlation is not null)
             return Stream(ctx, obj, key, sp, iv, data ?? [], init, final, correlation, encrypt, streams, response);
 
@@ -79,7 +86,7 @@ internal static class CipherCore
                 generated = true;
             }
             var output = new byte[SymmetricCipher.GetCiphertextLength(sp, data.Length)];
-            var tag = new byte[sp.IsAead ? Math.Clamp(sp.TagLength, 0, 16) : 0];
+            var tag = new byte[sp.IsAead ? sp.TagLength : 0];
             int n = CryptoSupport.Run(() => SymmetricCipher.Encrypt(policy, sp, key, iv ?? [], aad, data, output, tag));
             response.Children.Add(TtlvElement.ByteString(Tag.Data, n == output.Length ? output : output[..n]));
             if (generated) response.Children.Add(TtlvElement.ByteString(Tag.IVCounterNonce, iv!));

@@ -19,6 +19,7 @@ internal sealed class MacOperation : IKmipOperation
     {
         var obj = CryptoSupport.LoadKey(ctx, payload, Permission.Mac, CryptographicUsageMask.MACGenerate, State.Active);
         var (alg, key, data) = MacInput.Read(obj, payload);
+        UsageLimits.Consume(ctx, obj, data.Length);
         var mac = CryptoSupport.Run(() => MacCalculator.Compute(CryptoSupport.Policy(ctx), alg, key, data));
         return OperationContext.PayloadWithId(obj.Id, TtlvElement.ByteString(Tag.MACData, mac));
     }

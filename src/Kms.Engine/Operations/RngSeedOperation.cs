@@ -6,8 +6,9 @@ using Kms.Ttlv.Tree;
 namespace Kms.Engine.Operations;
 
 /// <summary>
-/// RNG Seed (KMIP 2.1 §6.1.45; 1.4 §4.36): accepts the Data; the OS CSPRNG cannot be seeded from outside, so
-/// the answer's Data Length is what <see cref="RandomSource.Seed"/> reports as taken.
+/// RNG Seed (KMIP 2.1 §6.1.45; 1.4 §4.36): reads the Data; the OS CSPRNG cannot be seeded from outside, so
+/// the answer's Data Length is what <see cref="RandomSource.Seed"/> reports as taken: 0. (The optional OASIS
+/// cases CS-RNG-O-2/-4 describe other servers, one taking 16 bytes and one refusing seeds; they stay listed.)
 /// </summary>
 internal sealed class RngSeedOperation : IKmipOperation
 {

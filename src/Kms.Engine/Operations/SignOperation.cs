@@ -20,6 +20,7 @@ internal sealed class SignOperation : IKmipOperation
     {
         var obj = CryptoSupport.LoadKey(ctx, payload, Permission.Sign, CryptographicUsageMask.Sign, State.Active);
         var (p, data) = SignatureInput.Read(obj, payload);
+        UsageLimits.Consume(ctx, obj, data.Length);
         var pkcs8 = CryptoSupport.PrivateKey(obj);
         try
         {
@@ -48,6 +49,11 @@ internal static class SignatureInput
             ? CryptoSupport.Run(() => SignatureParameters.From(dsa, digested is not null))
             : new SignatureParameters(CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.HashingAlgorithm),
                 CryptoSupport.Enum<PaddingMethod>(parameters, Tag.PaddingMethod), digested is not null);
+        if (CryptoSupport.Int(parameters, Tag.SaltLength) is { } salt)
+        {
+            if (salt is < 0 or > 1024) throw KmipFault.Invalid("Salt Length out of range");
+            p = p with { SaltLength = salt };
+        }
         return (p, input);
     }
 }

@@ -65,6 +65,36 @@ public class SignerTests(KeyFixture keys) : IClassFixture<KeyFixture>
     }
 
     [Fact]
+    public void Rsa_pss_salt_lengths_interoperate_with_openssl()
+    {
+        using var o = new OpenSsl();
+        var data = "pss salt"u8.ToArray();
+        o.File("pub.der", keys.Rsa.PublicKeySpki);
+        o.File("key.der", keys.Rsa.PrivateKeyPkcs8);
+        o.File("data", data);
+        var pss = new SignatureParameters(HashingAlgorithm.SHA_256, PaddingMethod.PSS);
+
+        // OpenSSL signs PSS with the largest salt by default (RFC 8017 §9.1.1: emLen - hLen - 2 = 222 for 2048 bits), as in
+        // OASIS CS-AC-M-2; with no Salt Length given, Verify accepts it; a fixed 32-byte salt rejects it.
+        o.Ok("dgst", "-sha256", "-sign", "key.der", "-keyform", "DER", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:max", "-out", "max", "data");
+        Assert.True(Signer.Verify(Policy, pss, keys.Rsa.PublicKeySpki, data, o.Read("max")));
+        Assert.True(Signer.Verify(Policy, pss with { SaltLength = 222 }, keys.Rsa.PublicKeySpki, data, o.Read("max")));
+        Assert.False(Signer.Verify(Policy, pss with { SaltLength = 32 }, keys.Rsa.PublicKeySpki, data, o.Read("max")));
+        Assert.False(Signer.Verify(Policy, pss, keys.Rsa.PublicKeySpki, "other"u8, o.Read("max")));
+
+        // An explicit salt length signs through BouncyCastle; openssl checks it with that exact salt length, over data and over a digest.
+        var sig = Signer.Sign(Policy, pss with { SaltLength = 10 }, keys.Rsa.PrivateKeyPkcs8, data);
+        o.File("sig10", sig);
+        Assert.Contains("Verified OK", o.Ok("dgst", "-sha256", "-verify", "pub.der", "-keyform", "DER", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:10", "-signature", "sig10", "data"));
+        Assert.NotEqual(0, o.Run("dgst", "-sha256", "-verify", "pub.der", "-keyform", "DER", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32", "-signature", "sig10", "data").Code);
+        var digest = Hasher.Compute(Policy, HashingAlgorithm.SHA_256, data);
+        var sigPre = Signer.Sign(Policy, pss with { SaltLength = 0, Prehashed = true }, keys.Rsa.PrivateKeyPkcs8, digest);
+        Assert.True(Signer.Verify(Policy, pss with { SaltLength = 0 }, keys.Rsa.PublicKeySpki, data, sigPre));
+        o.File("sig0", sigPre);
+        Assert.Contains("Verified OK", o.Ok("dgst", "-sha256", "-verify", "pub.der", "-keyform", "DER", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:0", "-signature", "sig0", "data"));
+    }
+
+    [Fact]
     public void Ecdsa_p256_der_signature_verifies_with_openssl()
     {
         using var o = new OpenSsl();

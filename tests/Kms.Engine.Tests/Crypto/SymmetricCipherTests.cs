@@ -83,11 +83,11 @@ public class SymmetricCipherTests
     [Theory]
     [InlineData(11)]
     [InlineData(17)]
-    public void AesGcm_tag_length_outside_12_to_16_is_BadParameters(int tagLength)
+    public void AesGcm_tag_length_outside_12_to_16_is_BadTagLength(int tagLength)
     {
         var p = new SymmetricParameters(CryptographicAlgorithm.AES, BlockCipherMode.GCM, TagLength: tagLength);
         var e = Assert.Throws<CryptoFailure>(() => SymmetricCipher.Encrypt(Policy, p, new byte[16], new byte[12], default, new byte[1], new byte[1], new byte[tagLength]));
-        Assert.Equal(CryptoFailureReason.BadParameters, e.Reason);
+        Assert.Equal(CryptoFailureReason.BadTagLength, e.Reason);
     }
 
     [Fact]
