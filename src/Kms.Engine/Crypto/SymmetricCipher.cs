@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Kms.Ttlv;
 using Org.BouncyCastle.Crypto.Engines;
@@ -41,12 +42,23 @@ public static class SymmetricCipher
         int outLen = GetCiphertextLength(p, plaintext.Length);
         if (ciphertext.Length < outLen) CryptoFailure.Throw(CryptoFailureReason.BadParameters, "Output buffer too small.");
         ciphertext = ciphertext[..outLen];
+        if (p.IsChaCha20Stream)
+        {
+            ChaCha20.Xor(key, iv, 0, 0, plaintext, ciphertext);
+            return outLen;
+        }
         if (p.IsChaChaPoly)
         {
             CheckKey(key, 32);
-            CheckAead(p, iv, tag, 12, 12, 16, 16);
+            CheckAead(p, iv, tag, 12, 12, 12, 16);
             using var c = new System.Security.Cryptography.ChaCha20Poly1305(key);
-            c.Encrypt(iv, plaintext, ciphertext, tag, aad);
+            if (tag.Length == 16) c.Encrypt(iv, plaintext, ciphertext, tag, aad);
+            else
+            {
+                Span<byte> full = stackalloc byte[16];
+                c.Encrypt(iv, plaintext, ciphertext, full, aad);
+                full[..tag.Length].CopyTo(tag);
+            }
             return outLen;
         }
         switch (p.Mode)
@@ -94,12 +106,21 @@ public static class SymmetricCipher
         if (plaintext.Length < ciphertext.Length) CryptoFailure.Throw(CryptoFailureReason.BadParameters, "Output buffer too small.");
         try
         {
+            if (p.IsChaCha20Stream)
+            {
+                ChaCha20.Xor(key, iv, 0, 0, ciphertext, plaintext[..ciphertext.Length]);
+                return ciphertext.Length;
+            }
             if (p.IsChaChaPoly)
             {
                 CheckKey(key, 32);
-                CheckAead(p, iv, tag, 12, 12, 16, 16);
-                using var c = new System.Security.Cryptography.ChaCha20Poly1305(key);
-                c.Decrypt(iv, ciphertext, tag, plaintext[..ciphertext.Length], aad);
+                CheckAead(p, iv, tag, 12, 12, 12, 16);
+                if (tag.Length == 16)
+                {
+                    using var c = new System.Security.Cryptography.ChaCha20Poly1305(key);
+                    c.Decrypt(iv, ciphertext, tag, plaintext[..ciphertext.Length], aad);
+                }
+                else ChaChaPolyTruncatedDecrypt(key, iv, aad, ciphertext, tag, plaintext[..ciphertext.Length]);
                 return ciphertext.Length;
             }
             switch (p.Mode)
@@ -147,6 +168,48 @@ public static class SymmetricCipher
             return CryptoFailure.Throw<int>(p.Mode is BlockCipherMode.CBC or BlockCipherMode.ECB ? CryptoFailureReason.BadPadding : CryptoFailureReason.Failed,
                 p.Mode is BlockCipherMode.CBC or BlockCipherMode.ECB ? "Decryption failed: bad padding." : "Decryption failed.");
         }
+    }
+
+    /// <summary>
+    /// ChaCha20-Poly1305 (RFC 8439 §2.8) with a tag shorter than 16 bytes, which the BCL refuses: the full tag is computed
+    /// over the AAD and ciphertext and its first bytes compared in constant time before anything is decrypted.
+    /// </summary>
+    private static void ChaChaPolyTruncatedDecrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> aad,
+        ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext)
+    {
+        Span<byte> otk = stackalloc byte[32];
+        Span<byte> acc = stackalloc byte[AeadMac.PolyStateSize];
+        Span<byte> block = stackalloc byte[16];
+        Span<byte> full = stackalloc byte[16];
+        try
+        {
+            otk.Clear();
+            acc.Clear();
+            ChaCha20.Xor(key, nonce, 0, 0, otk, otk);
+            PolyPadded(acc, otk, aad, block);
+            PolyPadded(acc, otk, ciphertext, block);
+            BinaryPrimitives.WriteUInt64LittleEndian(block, (ulong)aad.Length);
+            BinaryPrimitives.WriteUInt64LittleEndian(block[8..], (ulong)ciphertext.Length);
+            AeadMac.Poly1305(acc, otk, block);
+            AeadMac.Poly1305Finish(acc, otk, full);
+            if (!CryptographicOperations.FixedTimeEquals(full[..tag.Length], tag)) throw new AuthenticationTagMismatchException();
+            ChaCha20.Xor(key, nonce, 1, 0, ciphertext, plaintext);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(otk);
+            CryptographicOperations.ZeroMemory(full);
+        }
+    }
+
+    private static void PolyPadded(Span<byte> acc, ReadOnlySpan<byte> otk, ReadOnlySpan<byte> part, Span<byte> block)
+    {
+        int whole = part.Length / 16 * 16;
+        AeadMac.Poly1305(acc, otk, part[..whole]);
+        if (whole == part.Length) return;
+        block.Clear();
+        part[whole..].CopyTo(block);
+        AeadMac.Poly1305(acc, otk, block);
     }
 
     internal static int BlockSize(CryptographicAlgorithm a) => a == CryptographicAlgorithm.DES3 ? 8 : 16;

@@ -10,8 +10,7 @@ namespace Kms.Engine.Crypto;
 /// The context never holds the key: every call borrows it again, so the engine only keeps this object
 /// (or its <see cref="Export"/> bytes) under a server-chosen Correlation Value. The state holds buffered
 /// plaintext for encryption, so it is a secret: keep it server-side, never hand it to a client, and
-/// <see cref="Dispose"/> it (which zeroes it). AEAD modes are one-shot only: a multi-part AEAD decrypt
-/// would release plaintext before its tag is checked.
+/// <see cref="Dispose"/> it (which zeroes it). AEAD modes have their own multi-part state, <see cref="AeadStream"/>.
 /// </summary>
 public sealed class SymmetricStream : IDisposable
 {

@@ -12,13 +12,14 @@ namespace Kms.Engine.Operations;
 /// the object's attribute; Encrypt generates the IV/Counter/Nonce when none is given (returned in the
 /// response); AEAD modes take Authenticated Encryption Additional Data and return (Encrypt) or check
 /// (Decrypt) the Authenticated Encryption Tag. RSA keys: OAEP (Hashing Algorithm, MGF1 hash) and PKCS#1 v1.5
-/// when the policy allows it. Multi-part (CBC/ECB/CTR): Init Indicator starts, Correlation Value continues,
-/// Final Indicator ends. Encrypt needs an Active key; Decrypt also accepts Deactivated and Compromised keys
+/// when the policy allows it. Multi-part (CBC/ECB/CTR: <see cref="SymmetricStream"/>; GCM and ChaCha20-Poly1305:
+/// <see cref="AeadStream"/>, AAD with the first part, tag with the last): Init Indicator starts, Correlation Value
+/// continues, Final Indicator ends. Encrypt needs an Active key; Decrypt also accepts Deactivated and Compromised keys
 /// (KMIP 2.1 §3.1: those may still process protected data).
 /// </summary>
 internal static class CipherCore
 {
-    public static TtlvElement Run(OperationContext ctx, TtlvElement payload, bool encrypt, CorrelationTable<SymmetricStream> streams)
+    public static TtlvElement Run(OperationContext ctx, TtlvElement payload, bool encrypt, CorrelationTable<IDisposable> streams)
     {
         var obj = encrypt
             ? CryptoSupport.LoadKey(ctx, payload, Permission.Encrypt, CryptographicUsageMask.Encrypt, State.Active)
@@ -72,7 +73,7 @@ internal static class CipherCore
             throw new KmipFault(ResultReason.InvalidMessage, "The IV/Counter/Nonce is missing");
 
         if (init || correlation is not null)
-            return Stream(ctx, obj, key, sp, iv, data ?? [], init, final, correlation, encrypt, streams, response);
+            return Stream(ctx, obj, key, sp, iv, data ?? [], payload, init, final, correlation, encrypt, streams, response);
 
         if (data is null) throw KmipFault.Missing("Data is required");
         var aad = CryptoSupport.Bytes(payload, Tag.AuthenticatedEncryptionAdditionalData) ?? [];
@@ -105,38 +106,64 @@ internal static class CipherCore
     }
 
     private static TtlvElement Stream(OperationContext ctx, ManagedObject obj, byte[] key, SymmetricParameters sp, byte[]? iv, byte[] data,
-        bool init, bool final, byte[]? correlation, bool encrypt, CorrelationTable<SymmetricStream> streams, TtlvElement response)
+        TtlvElement payload, bool init, bool final, byte[]? correlation, bool encrypt, CorrelationTable<IDisposable> streams, TtlvElement response)
     {
         var policy = CryptoSupport.Policy(ctx);
-        SymmetricStream stream;
+        var aad = CryptoSupport.Bytes(payload, Tag.AuthenticatedEncryptionAdditionalData);
+        IDisposable stream;
         bool generated = false;
         if (init)
         {
             if (correlation is not null) throw KmipFault.Invalid("Init Indicator and Correlation Value are exclusive");
-            if (encrypt && iv is null && sp.Mode != BlockCipherMode.ECB)
+            if (encrypt && iv is null && sp.DefaultIvLength > 0)
             {
                 iv = new byte[sp.DefaultIvLength];
                 RandomSource.Fill(iv);
                 generated = true;
             }
             var ivCopy = iv ?? [];
-            stream = CryptoSupport.Run(() => SymmetricStream.Begin(policy, sp, encrypt, key, ivCopy));
+            stream = sp.IsAead
+                ? CryptoSupport.Run(() => AeadStream.Begin(policy, sp, encrypt, key, ivCopy, aad ?? []))
+                : CryptoSupport.Run(() => SymmetricStream.Begin(policy, sp, encrypt, key, ivCopy));
         }
         else
         {
             stream = streams.Take(correlation!, ctx.Caller.User, obj.Id, ctx.Now);
-            if (stream.IsEncrypt != encrypt)
+            bool isEncrypt = stream is AeadStream a ? a.IsEncrypt : ((SymmetricStream)stream).IsEncrypt;
+            if (isEncrypt != encrypt)
             {
                 stream.Dispose();
                 throw new KmipFault(ResultReason.InvalidCorrelationValue, "Correlation Value belongs to another operation", ResultReason.InvalidField);
             }
+            if (aad is not null)
+            {
+                stream.Dispose();
+                throw KmipFault.Invalid("Authenticated Encryption Additional Data goes with the Init Indicator");
+            }
         }
         byte[] output;
+        byte[]? tag = null;
         try
         {
-            output = new byte[final ? stream.GetFinalOutputLength(data.Length) : stream.GetUpdateOutputLength(data.Length)];
-            int n = CryptoSupport.Run(() => final ? stream.Final(key, data, output) : stream.Update(key, data, output));
-            output = output[..n];
+            int n;
+            if (stream is AeadStream aead)
+            {
+                if (final && encrypt) tag = new byte[aead.Parameters.TagLength];
+                var tagIn = final && !encrypt
+                    ? CryptoSupport.Bytes(payload, Tag.AuthenticatedEncryptionTag) ?? throw KmipFault.Missing("Authenticated Encryption Tag is required")
+                    : null;
+                output = new byte[final ? aead.GetFinalOutputLength(data.Length) : aead.GetUpdateOutputLength(data.Length)];
+                n = CryptoSupport.Run(() => final ? aead.Final(policy, key, data, output, encrypt ? tag : tagIn) : aead.Update(key, data, output));
+            }
+            else
+            {
+                var block = (SymmetricStream)stream;
+                output = new byte[final ? block.GetFinalOutputLength(data.Length) : block.GetUpdateOutputLength(data.Length)];
+                n = CryptoSupport.Run(() => final ? block.Final(key, data, output) : block.Update(key, data, output));
+            }
+            var result = output[..n];
+            if (!encrypt) System.Security.Cryptography.CryptographicOperations.ZeroMemory(output);
+            output = result;
         }
         catch
         {
@@ -147,8 +174,9 @@ internal static class CipherCore
         if (generated) response.Children.Add(TtlvElement.ByteString(Tag.IVCounterNonce, iv!));
         if (final)
         {
+            // KMIP 2.1 §6.1.18: the final response ends the operation; it carries the tag (AEAD) and no Correlation Value (OASIS CS-BC-M-GCM-3).
             stream.Dispose();
-            if (correlation is not null) response.Children.Add(TtlvElement.ByteString(Tag.CorrelationValue, correlation));
+            if (tag is not null) response.Children.Add(TtlvElement.ByteString(Tag.AuthenticatedEncryptionTag, tag));
         }
         else
         {

@@ -7,12 +7,14 @@ namespace Kms.Engine.Operations;
 /// <summary>
 /// The engine-side state of multi-part operations (KMIP 2.1 §6.1.18/§6.1.19 Init Indicator, Final Indicator,
 /// Correlation Value): entries keyed by a random 16-byte Correlation Value, bound to the caller and the key,
-/// expiring after <see cref="Lifetime"/> seconds, at most <see cref="Capacity"/> at once. Never stored: a
+/// expiring after <see cref="Lifetime"/> seconds, at most <see cref="Capacity"/> at once and
+/// <see cref="CapacityPerUser"/> per caller (so one caller cannot take every slot). Never stored: a
 /// restart ends every multi-part operation. Expired and removed entries are disposed (which zeroes them).
 /// </summary>
 internal sealed class CorrelationTable<T> where T : class, IDisposable
 {
     public const int Capacity = 1024;
+    public const int CapacityPerUser = 64;
     public const long Lifetime = 600;
 
     private readonly record struct Entry(T Value, string User, string KeyId, long Expires);
@@ -26,8 +28,8 @@ internal sealed class CorrelationTable<T> where T : class, IDisposable
         var id = RandomNumberGenerator.GetBytes(16);
         lock (_lock)
         {
-            if (_entries.Count >= Capacity) Purge(now);
-            if (_entries.Count >= Capacity)
+            if (_entries.Count >= Capacity || CountOf(user) >= CapacityPerUser) Purge(now);
+            if (_entries.Count >= Capacity || CountOf(user) >= CapacityPerUser)
             {
                 value.Dispose();
                 throw new KmipFault(ResultReason.GeneralFailure, "Too many multi-part operations in progress");
@@ -70,6 +72,14 @@ internal sealed class CorrelationTable<T> where T : class, IDisposable
     public int Count
     {
         get { lock (_lock) return _entries.Count; }
+    }
+
+    private int CountOf(string user)
+    {
+        int n = 0;
+        foreach (var e in _entries.Values)
+            if (string.Equals(e.User, user, StringComparison.Ordinal)) n++;
+        return n;
     }
 
     private void Purge(long now)

@@ -11,7 +11,7 @@ namespace Kms.Engine.Operations;
 /// </summary>
 internal sealed class DecryptOperation : IKmipOperation
 {
-    private readonly CorrelationTable<SymmetricStream> _streams = new();
+    private readonly CorrelationTable<IDisposable> _streams = new();
 
     public Operation Operation => Operation.Decrypt;
 

@@ -7,7 +7,7 @@ namespace Kms.Engine.Operations;
 /// <summary>Encrypt (KMIP 2.1 §6.1.18; 1.4 §4.29): see <see cref="CipherCore"/>. Needs an Active key with the Encrypt usage and the Encrypt right.</summary>
 internal sealed class EncryptOperation : IKmipOperation
 {
-    private readonly CorrelationTable<SymmetricStream> _streams = new();
+    private readonly CorrelationTable<IDisposable> _streams = new();
 
     public Operation Operation => Operation.Encrypt;
 
