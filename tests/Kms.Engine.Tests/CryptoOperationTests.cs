@@ -322,6 +322,47 @@ public sealed class CryptoOperationTests : IDisposable
     }
 
     [Fact]
+    public void Multi_part_GCM_encrypt_returns_the_tag_at_Final_and_multi_part_decrypt_checks_it()
+    {
+        var id = Key(CryptographicAlgorithm.AES, System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var plain = System.Security.Cryptography.RandomNumberGenerator.GetBytes(100);
+        var aad = "header"u8.ToArray();
+        var p = Params(BlockCipherMode.GCM, tagLength: 16);
+        // Encrypt: the server picks the nonce at Init; each part returns its ciphertext; the tag comes with the Final part only.
+        var first = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, plain[..30]), Bytes(Tag.AuthenticatedEncryptionAdditionalData, aad), TtlvElement.Boolean(Tag.InitIndicator, true)));
+        var iv = first.Find(Tag.IVCounterNonce)!.Bytes;
+        var cv = first.Find(Tag.CorrelationValue)!.Bytes;
+        Assert.Null(first.Find(Tag.AuthenticatedEncryptionTag));
+        _t.Fails(ResultReason.InvalidField, Operation.Encrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, plain), Bytes(Tag.AuthenticatedEncryptionAdditionalData, aad), Bytes(Tag.CorrelationValue, cv)));
+        var first2 = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, plain[..30]), Bytes(Tag.IVCounterNonce, iv), Bytes(Tag.AuthenticatedEncryptionAdditionalData, aad), TtlvElement.Boolean(Tag.InitIndicator, true)));
+        cv = first2.Find(Tag.CorrelationValue)!.Bytes;
+        var last = _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, plain[30..]), Bytes(Tag.CorrelationValue, cv), TtlvElement.Boolean(Tag.FinalIndicator, true)));
+        Assert.Null(last.Find(Tag.CorrelationValue));
+        byte[] ct = [.. first2.Find(Tag.Data)!.Bytes, .. last.Find(Tag.Data)!.Bytes];
+        var tag = last.Find(Tag.AuthenticatedEncryptionTag)!.Bytes;
+
+        // The one-shot decrypt agrees.
+        Assert.Equal(plain, _t.Ok(Operation.Decrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, ct), Bytes(Tag.IVCounterNonce, iv),
+            Bytes(Tag.AuthenticatedEncryptionAdditionalData, aad), Bytes(Tag.AuthenticatedEncryptionTag, tag))).Find(Tag.Data)!.Bytes);
+
+        // Multi-part decrypt: nothing before the tag is checked; a wrong tag ends the operation with Cryptographic Failure.
+        TtlvElement Init() => _t.Ok(Operation.Decrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, ct[..50]), Bytes(Tag.IVCounterNonce, iv),
+            Bytes(Tag.AuthenticatedEncryptionAdditionalData, aad), TtlvElement.Boolean(Tag.InitIndicator, true)));
+        var d1 = Init();
+        Assert.Empty(d1.Find(Tag.Data)!.Bytes);
+        var d2 = _t.Ok(Operation.Decrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, ct[50..]), Bytes(Tag.CorrelationValue, d1.Find(Tag.CorrelationValue)!.Bytes),
+            Bytes(Tag.AuthenticatedEncryptionTag, tag), TtlvElement.Boolean(Tag.FinalIndicator, true)));
+        Assert.Equal(plain, d2.Find(Tag.Data)!.Bytes);
+        var bad = (byte[])tag.Clone();
+        bad[0] ^= 1;
+        var d3 = Init();
+        _t.Fails(ResultReason.CryptographicFailure, Operation.Decrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, ct[50..]), Bytes(Tag.CorrelationValue, d3.Find(Tag.CorrelationValue)!.Bytes),
+            Bytes(Tag.AuthenticatedEncryptionTag, bad), TtlvElement.Boolean(Tag.FinalIndicator, true)));
+        _t.Fails(ResultReason.InvalidCorrelationValue, Operation.Decrypt, Req.Payload(Req.Id(id), p, Bytes(Tag.Data, ct[50..]), Bytes(Tag.CorrelationValue, d3.Find(Tag.CorrelationValue)!.Bytes),
+            Bytes(Tag.AuthenticatedEncryptionTag, tag), TtlvElement.Boolean(Tag.FinalIndicator, true)));
+    }
+
+    [Fact]
     public void RSA_OAEP_encrypt_with_the_public_key_decrypt_with_the_private_key_and_PKCS1_behind_the_policy()
     {
         var (priv, pub) = Pair(CryptographicAlgorithm.RSA, 2048, privateMask: CryptographicUsageMask.Decrypt, publicMask: CryptographicUsageMask.Encrypt);
