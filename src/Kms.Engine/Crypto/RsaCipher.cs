@@ -18,45 +18,36 @@ public readonly record struct RsaEncryptionParameters(PaddingMethod Padding = Pa
 /// <summary>RSA Encrypt / Decrypt (KMIP 2.1 §6.1.19, §6.1.15): OAEP (RFC 8017 §7.1) with SHA-1/SHA-2 and an MGF1 hash of choice; PKCS#1 v1.5 (§7.2) behind the policy.</summary>
 public static class RsaCipher
 {
-    /// <summary>Encrypts with an RSA public key (SubjectPublicKeyInfo DER).</summary>
+    /// <summary>Encrypts with an RSA public key (SubjectPublicKeyInfo DER). Data too long for the key and padding is <see cref="CryptoFailureReason.BadParameters"/>.</summary>
     public static byte[] Encrypt(AlgorithmPolicy policy, in RsaEncryptionParameters p, ReadOnlySpan<byte> publicKeySpki, ReadOnlySpan<byte> plaintext, CryptoUse use = CryptoUse.Encrypt)
-    {
-        var d = KeyDescription.FromSpki(publicKeySpki);
-        Check(policy, p, d, use);
-        try
-        {
-            if (UseBouncyCastle(p))
-            {
-                var enc = Bc(p);
-                enc.Init(true, Keys.PublicFromSpki(publicKeySpki));
-                return enc.ProcessBlock(plaintext.ToArray(), 0, plaintext.Length);
-            }
-            return KeyObjectCache<RSA>.Get(publicKeySpki, BclKeys.RsaPublic).Encrypt(plaintext, Padding(p));
-        }
-        catch (Exception e) when (e is CryptographicException or Org.BouncyCastle.Crypto.CryptoException or ArgumentException)
-        {
-            return CryptoFailure.Throw<byte[]>(CryptoFailureReason.BadParameters, "RSA encryption failed: the data is too long for the key and padding.");
-        }
-    }
+        => Transform(encrypt: true, policy, p, publicKeySpki, plaintext, use);
 
     /// <summary>Decrypts with an RSA private key (PKCS#8 DER). A padding check failure (wrong key, corrupted data) is <see cref="CryptoFailureReason.BadPadding"/>.</summary>
     public static byte[] Decrypt(AlgorithmPolicy policy, in RsaEncryptionParameters p, ReadOnlySpan<byte> privateKeyPkcs8, ReadOnlySpan<byte> ciphertext, CryptoUse use = CryptoUse.Decrypt)
+        => Transform(encrypt: false, policy, p, privateKeyPkcs8, ciphertext, use);
+
+    /// <summary>The one body of <see cref="Encrypt"/> and <see cref="Decrypt"/>: the BCL, or BouncyCastle for OAEP hash pairs the BCL lacks.</summary>
+    private static byte[] Transform(bool encrypt, AlgorithmPolicy policy, in RsaEncryptionParameters p, ReadOnlySpan<byte> keyDer, ReadOnlySpan<byte> input, CryptoUse use)
     {
-        var d = KeyDescription.FromPkcs8(privateKeyPkcs8);
+        var d = encrypt ? KeyDescription.FromSpki(keyDer) : KeyDescription.FromPkcs8(keyDer);
         Check(policy, p, d, use);
         try
         {
             if (UseBouncyCastle(p))
             {
-                var dec = Bc(p);
-                dec.Init(false, Keys.PrivateFromPkcs8(privateKeyPkcs8));
-                return dec.ProcessBlock(ciphertext.ToArray(), 0, ciphertext.Length);
+                var oaep = Bc(p);
+                oaep.Init(encrypt, encrypt ? Keys.PublicFromSpki(keyDer) : Keys.PrivateFromPkcs8(keyDer));
+                return oaep.ProcessBlock(input.ToArray(), 0, input.Length);
             }
-            return KeyObjectCache<RSA>.Get(privateKeyPkcs8, BclKeys.RsaPrivate).Decrypt(ciphertext, Padding(p));
+            return encrypt
+                ? KeyObjectCache<RSA>.Get(keyDer, BclKeys.RsaPublic).Encrypt(input, Padding(p))
+                : KeyObjectCache<RSA>.Get(keyDer, BclKeys.RsaPrivate).Decrypt(input, Padding(p));
         }
         catch (Exception e) when (e is CryptographicException or Org.BouncyCastle.Crypto.CryptoException or ArgumentException)
         {
-            return CryptoFailure.Throw<byte[]>(CryptoFailureReason.BadPadding, "RSA decryption failed.");
+            return encrypt
+                ? CryptoFailure.Throw<byte[]>(CryptoFailureReason.BadParameters, "RSA encryption failed: the data is too long for the key and padding.")
+                : CryptoFailure.Throw<byte[]>(CryptoFailureReason.BadPadding, "RSA decryption failed.");
         }
     }
 
