@@ -374,3 +374,111 @@ public static class Certificates
         ? new System.Net.IPAddress(Asn1OctetString.GetInstance(gn.Name).GetOctets()).ToString()
         : gn.Name.ToString()!;
 }
+
+/// <summary>
+/// The X.509 v3 extensions section of an OpenSSL configuration (<c>x509v3_config</c>), as Certify takes it in the
+/// <c>x509_extensions</c> vendor attribute: lines <c>name = value</c>; section headers (<c>[v3_ca]</c>), comments
+/// and blank lines are ignored. Understood: basicConstraints (CA:TRUE|FALSE, pathlen:N), keyUsage, extendedKeyUsage
+/// (short names or OIDs) and subjectAltName (DNS:, IP:, email:, URI:). The SKI and AKI are always added. A
+/// <c>critical</c> flag is accepted (basic constraints and key usage are always critical).
+/// </summary>
+public static class CertificateExtensions
+{
+    /// <summary>Largest extensions text accepted.</summary>
+    public const int MaxLength = 16 * 1024;
+
+    private static readonly Dictionary<string, X509KeyUsageFlags> s_keyUsages = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["digitalSignature"] = X509KeyUsageFlags.DigitalSignature,
+        ["nonRepudiation"] = X509KeyUsageFlags.NonRepudiation,
+        ["contentCommitment"] = X509KeyUsageFlags.NonRepudiation,
+        ["keyEncipherment"] = X509KeyUsageFlags.KeyEncipherment,
+        ["dataEncipherment"] = X509KeyUsageFlags.DataEncipherment,
+        ["keyAgreement"] = X509KeyUsageFlags.KeyAgreement,
+        ["keyCertSign"] = X509KeyUsageFlags.KeyCertSign,
+        ["cRLSign"] = X509KeyUsageFlags.CrlSign,
+        ["encipherOnly"] = X509KeyUsageFlags.EncipherOnly,
+        ["decipherOnly"] = X509KeyUsageFlags.DecipherOnly,
+    };
+
+    private static readonly Dictionary<string, string> s_extendedUsages = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["serverAuth"] = "1.3.6.1.5.5.7.3.1",
+        ["clientAuth"] = "1.3.6.1.5.5.7.3.2",
+        ["codeSigning"] = "1.3.6.1.5.5.7.3.3",
+        ["emailProtection"] = "1.3.6.1.5.5.7.3.4",
+        ["timeStamping"] = "1.3.6.1.5.5.7.3.8",
+        ["OCSPSigning"] = "1.3.6.1.5.5.7.3.9",
+    };
+
+    /// <summary>Applies <paramref name="text"/> to <paramref name="template"/>. An unknown extension or value is <see cref="CryptoFailureReason.BadParameters"/>.</summary>
+    public static CertificateTemplate Apply(CertificateTemplate template, string text)
+    {
+        if (text.Length > MaxLength) CryptoFailure.Throw(CryptoFailureReason.BadParameters, "X.509 extensions text too long.");
+        var t = template;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] is '#' or '[') continue;
+            int eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) CryptoFailure.Throw(CryptoFailureReason.BadParameters, "An X.509 extension line has no '='.");
+            var name = line[..eq].Trim();
+            var values = new List<string>();
+            foreach (var v in line[(eq + 1)..].Split(','))
+            {
+                var s = v.Trim();
+                if (s.Length > 0 && !s.Equals("critical", StringComparison.OrdinalIgnoreCase)) values.Add(s);
+            }
+            switch (name)
+            {
+                case "basicConstraints":
+                    foreach (var v in values)
+                    {
+                        if (v.Equals("CA:TRUE", StringComparison.OrdinalIgnoreCase)) t = t with { IsCa = true };
+                        else if (v.Equals("CA:FALSE", StringComparison.OrdinalIgnoreCase)) t = t with { IsCa = false };
+                        else if (v.StartsWith("pathlen:", StringComparison.OrdinalIgnoreCase) && int.TryParse(v.AsSpan(8), out int n) && n >= 0) t = t with { PathLength = n };
+                        else Bad(name);
+                    }
+                    break;
+                case "keyUsage":
+                    var ku = X509KeyUsageFlags.None;
+                    foreach (var v in values) ku |= s_keyUsages.TryGetValue(v, out var f) ? f : Bad<X509KeyUsageFlags>(name);
+                    t = t with { KeyUsage = ku };
+                    break;
+                case "extendedKeyUsage":
+                    var oids = new List<string>();
+                    foreach (var v in values) oids.Add(s_extendedUsages.TryGetValue(v, out var oid) ? oid : v.Length > 0 && char.IsAsciiDigit(v[0]) ? v : Bad<string>(name));
+                    t = t with { ExtendedKeyUsages = oids };
+                    break;
+                case "subjectAltName":
+                    List<string> dns = [], ips = [], emails = [], uris = [];
+                    foreach (var v in values)
+                    {
+                        int colon = v.IndexOf(':', StringComparison.Ordinal);
+                        if (colon <= 0) Bad(name);
+                        var value = v[(colon + 1)..];
+                        switch (v[..colon].ToUpperInvariant())
+                        {
+                            case "DNS": dns.Add(value); break;
+                            case "IP": ips.Add(value); break;
+                            case "EMAIL": emails.Add(value); break;
+                            case "URI": uris.Add(value); break;
+                            default: Bad(name); break;
+                        }
+                    }
+                    t = t with { DnsNames = dns, IpAddresses = ips, Emails = emails, Uris = uris };
+                    break;
+                case "subjectKeyIdentifier" or "authorityKeyIdentifier":
+                    break; // always added
+                default:
+                    Bad(name);
+                    break;
+            }
+        }
+        return t;
+    }
+
+    private static void Bad(string name) => Bad<int>(name);
+
+    private static T Bad<T>(string name) => CryptoFailure.Throw<T>(CryptoFailureReason.BadParameters, $"X.509 extension {(name.Length > 64 ? name[..64] : name)} is not supported or has a bad value.");
+}
