@@ -205,4 +205,69 @@ public sealed class CertificateOperationTests : IDisposable
         _t.Fails(ResultReason.WrongKeyLifecycleState, Operation.Certify, Certify(pub, Cn("x"), Link(LinkType.CertificateLink, ca)));
         Assert.NotNull(noSignPriv);
     }
+
+    private ValidityIndicator Validate(IEnumerable<byte[]> values, IEnumerable<string> ids, DateTimeOffset? at = null, string user = "alice")
+    {
+        var payload = Req.Payload();
+        foreach (var v in values)
+            payload.Children.Add(TtlvElement.Structure(Tag.Certificate, TtlvElement.Enumeration(Tag.CertificateType, (uint)CertificateType.X_509), TtlvElement.ByteString(Tag.CertificateValue, v)));
+        foreach (var id in ids) payload.Children.Add(Req.Id(id));
+        if (at is { } d) payload.Children.Add(TtlvElement.DateTime(Tag.ValidityDate, d.ToUnixTimeSeconds()));
+        return (ValidityIndicator)_t.Ok(Operation.Validate, payload, user: user).Find(Tag.ValidityIndicator)!.UInt32;
+    }
+
+    [Fact]
+    public void Validate_is_valid_invalid_or_unknown()
+    {
+        var (ca, _) = Ca();
+        var inter = Uid(_t.Ok(Operation.Certify, Certify(Pair().Public, Cn("Intermediate"), Link(LinkType.CertificateLink, ca),
+            Vendor("x509_extensions", "basicConstraints = CA:TRUE, pathlen:0\nkeyUsage = keyCertSign"))));
+        var (_, leafPub) = Pair();
+        var leaf = Uid(_t.Ok(Operation.Certify, Certify(leafPub, Cn("leaf"), Link(LinkType.CertificateLink, inter), Vendor("requested_validity_days", "30"))));
+        var leafDer = CertDer(leaf);
+
+        // By identifier, by value, or mixed: the stored intermediate and root are found by name.
+        Assert.Equal(ValidityIndicator.Valid, Validate([], [leaf]));
+        Assert.Equal(ValidityIndicator.Valid, Validate([leafDer], []));
+        Assert.Equal(ValidityIndicator.Valid, Validate([leafDer], [inter, ca]));
+        // openssl agrees.
+        Pem("ca.pem", ca);
+        Pem("inter.pem", inter);
+        Pem("leaf.pem", leaf);
+        Assert.Contains("leaf.pem: OK", _o.Ok("verify", "-CAfile", "ca.pem", "-untrusted", "inter.pem", "leaf.pem"));
+
+        // Expired at the Validity Date, or not yet valid.
+        Assert.Equal(ValidityIndicator.Invalid, Validate([], [leaf], DateTimeOffset.UtcNow.AddDays(40)));
+        Assert.Equal(ValidityIndicator.Invalid, Validate([], [leaf], DateTimeOffset.UtcNow.AddDays(-2)));
+
+        // Wrong issuer: an openssl CA with the same name as our intermediate signs a certificate.
+        _o.Ok("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "fake.key", "-subj", "/CN=Intermediate",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-out", "fake.pem");
+        _o.Ok("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "x.key", "-subj", "/CN=forged", "-out", "x.csr");
+        _o.Ok("x509", "-req", "-in", "x.csr", "-CA", "fake.pem", "-CAkey", "fake.key", "-CAcreateserial", "-days", "5", "-outform", "DER", "-out", "forged.der");
+        Assert.Equal(ValidityIndicator.Invalid, Validate([_o.Read("forged.der")], []));
+
+        // Unknown: an openssl root that is not stored, and a certificate whose issuer is nowhere.
+        _o.Ok("x509", "-in", "fake.pem", "-outform", "DER", "-out", "fake.der");
+        Assert.Equal(ValidityIndicator.Unknown, Validate([_o.Read("fake.der")], []));
+        _o.Ok("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "o.key", "-subj", "/CN=Other Root", "-out", "o.pem");
+        _o.Ok("x509", "-req", "-in", "x.csr", "-CA", "o.pem", "-CAkey", "o.key", "-CAcreateserial", "-days", "5", "-outform", "DER", "-out", "orphan.der");
+        Assert.Equal(ValidityIndicator.Unknown, Validate([_o.Read("orphan.der")], []));
+        // Another user cannot use alice's stored CA: the chain is unknown to them.
+        Assert.Equal(ValidityIndicator.Unknown, Validate([leafDer], [], user: "bob"));
+
+        // Errors.
+        var aes = Uid(_t.Ok(Operation.Create, Req.CreateAes()));
+        _t.Fails(ResultReason.InvalidObjectType, Operation.Validate, Req.Payload(Req.Id(aes)));
+        _t.Fails(ResultReason.MissingData, Operation.Validate, Req.Payload());
+        _t.Fails(ResultReason.ObjectNotFound, Operation.Validate, Req.Payload(Req.Id(leaf)), user: "bob");
+        Assert.Equal(ValidityIndicator.Invalid, Validate([[1, 2, 3]], []));
+
+        // A compromised certificate is invalid.
+        _t.Ok(Operation.Revoke, Req.Payload(Req.Id(inter), Req.RevokeReason(RevocationReasonCode.KeyCompromise),
+            TtlvElement.DateTime(Tag.CompromiseOccurrenceDate, DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds())));
+        Assert.Equal(ValidityIndicator.Invalid, Validate([leafDer], [inter]));
+        // Stored compromised issuers are not used: the path cannot be built.
+        Assert.Equal(ValidityIndicator.Unknown, Validate([leafDer], []));
+    }
 }

@@ -224,13 +224,24 @@ public static class Certificates
             Convert.ToHexStringLower(SHA1.HashData(c.SubjectPublicKeyInfo.PublicKey.GetOctets())));
     }
 
-    /// <summary>
-    /// Validates <paramref name="leafDer"/> against <paramref name="certificates"/> at time <paramref name="at"/>:
-    /// every certificate on the path must be within its validity period, each issuer must be a CA
-    /// (basic constraints) permitted to sign certificates (key usage, if present) within its path length,
-    /// each signature must verify, and the path must end at a self-signed certificate from the set.
-    /// </summary>
+    /// <summary>Validates <paramref name="leafDer"/> with every certificate of <paramref name="certificates"/> both a possible issuer and a trust anchor.</summary>
     public static ChainValidation Validate(ReadOnlySpan<byte> leafDer, IEnumerable<byte[]> certificates, DateTimeOffset at)
+    {
+        var all = certificates as IReadOnlyCollection<byte[]> ?? certificates.ToList();
+        return Validate(leafDer, all, all, at);
+    }
+
+    /// <summary>
+    /// Validates <paramref name="leafDer"/> at time <paramref name="at"/>, building the path from
+    /// <paramref name="certificates"/> (possible issuers): every certificate on the path must be within its validity
+    /// period, each issuer must be a CA (basic constraints) permitted to sign certificates (key usage, if present)
+    /// within its path length, each signature must verify, and the path must end at a self-signed certificate of
+    /// <paramref name="trusted"/>. <see cref="ValidityIndicator.Invalid"/>: a check failed (expired, not yet valid,
+    /// an issuer whose name matches but whose signature does not verify, not a CA, undecodable).
+    /// <see cref="ValidityIndicator.Unknown"/>: validity could not be established (no certificate with the issuer's
+    /// name, or a root that is not trusted).
+    /// </summary>
+    public static ChainValidation Validate(ReadOnlySpan<byte> leafDer, IEnumerable<byte[]> certificates, IEnumerable<byte[]> trusted, DateTimeOffset at)
     {
         BcCertificate current;
         try { current = Load(leafDer); }
@@ -249,18 +260,26 @@ public static class Certificates
             if (current.IssuerDN.Equivalent(current.SubjectDN, inOrder: true) && SignedBy(current, current))
             {
                 var encoded = current.GetEncoded();
-                return pool.Exists(p => p.GetEncoded().AsSpan().SequenceEqual(encoded))
-                    ? new(ValidityIndicator.Valid, null, chain)
-                    : new(ValidityIndicator.Invalid, "The chain ends at a self-signed certificate that is not in the trusted set.", chain);
+                foreach (var t in trusted)
+                    if (t.AsSpan().SequenceEqual(encoded)) return new(ValidityIndicator.Valid, null, chain);
+                return new(ValidityIndicator.Unknown, "The chain ends at a self-signed certificate that is not trusted.", chain);
             }
             BcCertificate? issuer = null;
+            bool named = false;
             foreach (var candidate in pool)
             {
-                if (!candidate.SubjectDN.Equivalent(current.IssuerDN, inOrder: true) || !SignedBy(current, candidate)) continue;
+                if (!candidate.SubjectDN.Equivalent(current.IssuerDN, inOrder: true)) continue;
+                named = true;
+                if (!SignedBy(current, candidate)) continue;
                 issuer = candidate;
                 break;
             }
-            if (issuer is null) return new(ValidityIndicator.Invalid, $"No issuer found for the certificate at depth {depth}.", chain);
+            if (issuer is null)
+            {
+                return named
+                    ? new(ValidityIndicator.Invalid, $"The signature of the certificate at depth {depth} does not verify with its issuer's key.", chain)
+                    : new(ValidityIndicator.Unknown, $"No issuer found for the certificate at depth {depth}.", chain);
+            }
             int pathLen = issuer.GetBasicConstraints();
             if (pathLen < 0) return new(ValidityIndicator.Invalid, $"The issuer at depth {depth + 1} is not a CA.", chain);
             if (pathLen != int.MaxValue && depth > pathLen) return new(ValidityIndicator.Invalid, $"Path length constraint of the issuer at depth {depth + 1} exceeded.", chain);
