@@ -270,4 +270,216 @@ public sealed class CertificateOperationTests : IDisposable
         // Stored compromised issuers are not used: the path cannot be built.
         Assert.Equal(ValidityIndicator.Unknown, Validate([leafDer], []));
     }
+
+    private static TtlvElement PasswordSpec(string password) => TtlvElement.Structure(Tag.KeyWrappingSpecification,
+        TtlvElement.Enumeration(Tag.WrappingMethod, (uint)WrappingMethod.Encrypt),
+        TtlvElement.Structure(Tag.EncryptionKeyInformation, Req.Id(password)));
+
+    private static TtlvElement Pkcs12Payload(byte[] p12, params TtlvElement[] attributes) => Req.Payload(
+        TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.PrivateKey), Req.Attrs(attributes),
+        TtlvElement.Structure(Tag.PrivateKey, TtlvElement.Structure(Tag.KeyBlock,
+            TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_12),
+            TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, p12)))));
+
+    private byte[] PublicSpki(string publicKeyId)
+        => _t.Ok(Operation.Get, Req.Payload(Req.Id(publicKeyId), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.X_509)))
+            .FindPath(Tag.PublicKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+
+    [Fact]
+    public void Pkcs12_get_and_export_open_with_openssl_pkcs12_with_the_chain()
+    {
+        var (ca, _) = Ca();
+        var (leafPriv, leafPub) = Pair();
+        var leaf = Uid(_t.Ok(Operation.Certify, Certify(leafPub, Cn("p12 leaf"), Link(LinkType.CertificateLink, ca))));
+        // Cosmian's convention: the password travels as the wrapping key identifier.
+        var got = _t.Ok(Operation.Get, Req.Payload(Req.Id(leafPriv), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_12), PasswordSpec("s3cret pw")));
+        Assert.Equal((uint)KeyFormatType.PKCS_12, got.FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyFormatType)!.UInt32);
+        Assert.Null(got.FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyWrappingData));
+        _o.File("x.p12", got.FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes);
+        _o.Ok("pkcs12", "-in", "x.p12", "-passin", "pass:s3cret pw", "-nodes", "-out", "all.pem");
+        var pem = File.ReadAllText(_o.PathOf("all.pem"));
+        Assert.Contains("-----BEGIN PRIVATE KEY-----", pem);
+        Assert.Contains(PemEncoding.WriteString("CERTIFICATE", CertDer(leaf)), pem);
+        Assert.Contains(PemEncoding.WriteString("CERTIFICATE", CertDer(ca)), pem);
+        _o.Ok("pkey", "-in", "all.pem", "-pubout", "-outform", "DER", "-out", "pub.der");
+        Assert.Equal(PublicSpki(leafPub), _o.Read("pub.der"));
+        Assert.NotEqual(0, _o.Run("pkcs12", "-in", "x.p12", "-passin", "pass:wrong", "-nodes").Code);
+
+        // Export: the same, plus the attributes; the password may also be a Password Secret Data.
+        var secret = Uid(_t.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SecretData), Req.Attrs(),
+            TtlvElement.Structure(Tag.SecretData, TtlvElement.Enumeration(Tag.SecretDataType, (uint)SecretDataType.Password),
+                TtlvElement.Structure(Tag.KeyBlock, TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Opaque),
+                    TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, "from secret"u8.ToArray())))))));
+        var exported = _t.Ok(Operation.Export, Req.Payload(Req.Id(leafPriv), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_12), PasswordSpec(secret)));
+        Assert.Equal(leaf, LinkOf(exported.Find(Tag.Attributes)!, LinkType.CertificateLink));
+        _o.File("e.p12", exported.FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes);
+        Assert.Contains("BEGIN PRIVATE KEY", _o.Ok("pkcs12", "-in", "e.p12", "-passin", "pass:from secret", "-nodes"));
+
+        // Errors: no password, not a private key, no certificate.
+        _t.Fails(ResultReason.MissingData, Operation.Get, Req.Payload(Req.Id(leafPriv), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_12)));
+        _t.Fails(ResultReason.KeyFormatTypeNotSupported, Operation.Get, Req.Payload(Req.Id(leafPub), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_12), PasswordSpec("pw")));
+        var (lonely, _) = Pair();
+        _t.Fails(ResultReason.ObjectNotFound, Operation.Get, Req.Payload(Req.Id(lonely), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_12), PasswordSpec("pw")));
+    }
+
+    [Fact]
+    public void Openssl_pkcs12_registers_as_linked_private_key_public_key_and_certificates()
+    {
+        _o.Ok("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-keyout", "ca.key", "-subj", "/CN=OpenSSL CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", "ca.pem");
+        _o.Ok("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "leaf.key", "-subj", "/CN=openssl leaf/O=Org", "-out", "leaf.csr");
+        _o.Ok("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "10", "-out", "leaf.pem");
+        _o.Ok("pkcs12", "-export", "-in", "leaf.pem", "-inkey", "leaf.key", "-certfile", "ca.pem", "-passout", "pass:pw12", "-out", "in.p12");
+
+        _t.Fails(ResultReason.BadPassword, Operation.Register, Pkcs12Payload(_o.Read("in.p12"), Vendor("pkcs12_password", "nope")));
+        _t.Fails(ResultReason.MissingData, Operation.Register, Pkcs12Payload(_o.Read("in.p12")));
+        var priv = Uid(_t.Ok(Operation.Register, Pkcs12Payload(_o.Read("in.p12"), Vendor("pkcs12_password", "pw12"), Req.Name("imported p12"),
+            Req.Mask(CryptographicUsageMask.Sign), Req.Tags("mine"))));
+
+        var privAttrs = Attributes(priv);
+        Assert.Null(privAttrs.FindAll(Tag.Attribute).FirstOrDefault(a => a.Find(Tag.AttributeName)?.Text == "pkcs12_password"));
+        Assert.Equal((uint)CryptographicAlgorithm.EC, privAttrs.Find(Tag.CryptographicAlgorithm)!.UInt32);
+        Assert.Equal((uint)KeyFormatType.PKCS_8, _t.Ok(Operation.Get, Req.Payload(Req.Id(priv))).FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyFormatType)!.UInt32);
+        var pub = LinkOf(privAttrs, LinkType.PublicKeyLink)!;
+        var leaf = LinkOf(privAttrs, LinkType.CertificateLink)!;
+        Assert.Equal(priv, LinkOf(Attributes(pub), LinkType.PrivateKeyLink));
+        Assert.Equal(leaf, LinkOf(Attributes(pub), LinkType.CertificateLink));
+        Assert.Equal((int)CryptographicUsageMask.Verify, Attributes(pub).Find(Tag.CryptographicUsageMask)!.Int32);
+        _o.Ok("pkey", "-in", "leaf.key", "-pubout", "-outform", "DER", "-out", "leafpub.der");
+        Assert.Equal(_o.Read("leafpub.der"), PublicSpki(pub));
+
+        var leafAttrs = Attributes(leaf);
+        Assert.Equal("openssl leaf", leafAttrs.Find(Tag.CertificateSubjectCN)!.Text);
+        Assert.Equal("Org", leafAttrs.Find(Tag.CertificateSubjectO)!.Text);
+        Assert.Equal("OpenSSL CA", leafAttrs.Find(Tag.CertificateIssuerCN)!.Text);
+        var serial = _o.Ok("x509", "-in", "leaf.pem", "-noout", "-serial").Trim()["serial=".Length..];
+        Assert.Equal(Convert.FromHexString(serial), leafAttrs.FindPath(Tag.X_509CertificateIdentifier, Tag.CertificateSerialNumber)!.Bytes);
+        Assert.Equal(pub, LinkOf(leafAttrs, LinkType.PublicKeyLink));
+        Assert.Equal(priv, LinkOf(leafAttrs, LinkType.PrivateKeyLink));
+        var caCert = LinkOf(leafAttrs, LinkType.CertificateLink)!;
+        Assert.Equal("OpenSSL CA", Attributes(caCert).Find(Tag.CertificateSubjectCN)!.Text);
+        Assert.Equal((uint)DigitalSignatureAlgorithm.SHA_256WithRSAEncryption, leafAttrs.Find(Tag.DigitalSignatureAlgorithm)!.UInt32);
+
+        Assert.Equal([caCert], Located("_cert_ca=OpenSSL CA"));
+        Assert.Equal(2, Located("_cert_uid=" + leaf).Count);
+        Assert.Equal([priv], Located("mine"));
+        Assert.Equal(ValidityIndicator.Valid, Validate([], [leaf]));
+
+        // And back out as PKCS#12: openssl reads our export of the imported key with its chain.
+        var p12 = _t.Ok(Operation.Get, Req.Payload(Req.Id(priv), TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.PKCS_12), PasswordSpec("again")))
+            .FindPath(Tag.PrivateKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+        _o.File("out.p12", p12);
+        var pem = _o.Ok("pkcs12", "-in", "out.p12", "-passin", "pass:again", "-nodes");
+        Assert.Contains("subject=CN = OpenSSL CA", pem);
+        Assert.Contains("subject=CN = openssl leaf, O = Org", pem);
+    }
+
+    [Fact]
+    public void Register_of_an_openssl_certificate_fills_attributes_and_tags()
+    {
+        _o.Ok("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "5", "-keyout", "k.pem", "-subj", "/C=FR/O=Acme/CN=acme root",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-outform", "DER", "-out", "c.der");
+        var der = _o.Read("c.der");
+        var id = Uid(_t.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.Certificate), Req.Attrs(),
+            TtlvElement.Structure(Tag.Certificate, TtlvElement.Enumeration(Tag.CertificateType, (uint)CertificateType.X_509), TtlvElement.ByteString(Tag.CertificateValue, der)))));
+        var a = Attributes(id);
+        Assert.Equal("acme root", a.Find(Tag.CertificateSubjectCN)!.Text);
+        Assert.Equal("FR", a.Find(Tag.CertificateIssuerC)!.Text);
+        Assert.Equal(der.Length, a.Find(Tag.CertificateLength)!.Int32);
+        Assert.Equal(SHA256.HashData(der), a.FindPath(Tag.Digest, Tag.DigestValue)!.Bytes);
+        Assert.Equal((uint)DigitalSignatureAlgorithm.SHA_256WithRSAEncryption, a.Find(Tag.DigitalSignatureAlgorithm)!.UInt32);
+        using var x = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(der);
+        Assert.Equal(x.SubjectName.RawData, a.FindPath(Tag.X_509CertificateSubject, Tag.SubjectDistinguishedName)!.Bytes);
+        _o.File("c2.der", der);
+        var ski = _o.Ok("x509", "-inform", "DER", "-in", "c2.der", "-noout", "-ext", "subjectKeyIdentifier").Split('\n')[1].Trim().Replace(":", "").ToLowerInvariant();
+        Assert.Equal([id], Located("_cert_spki=" + ski));
+        Assert.Equal([id], Located("_cert_ca=acme root"));
+        // KMIP 1.4 names of the same attributes.
+        var v1 = _t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(id), TtlvElement.TextString(Tag.AttributeName, "Certificate Subject CN")), Req.V1);
+        Assert.Equal("acme root", v1.FindPath(Tag.Attribute, Tag.AttributeValue)!.Text);
+        // The openssl root is trusted once stored.
+        Assert.Equal(ValidityIndicator.Valid, Validate([der], []));
+    }
+
+    [Fact]
+    public void Export_then_Import_restores_the_object_with_its_attributes_and_rights_apply()
+    {
+        var id = Uid(_t.Ok(Operation.Create, Req.CreateAes(256, Req.Name("to move"), Req.Tags("t1"))));
+        _t.Ok(Operation.Activate, Req.Payload(Req.Id(id)));
+        var exported = _t.Ok(Operation.Export, Req.Payload(Req.Id(id)));
+        var key = exported.FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+        var attrs = exported.Find(Tag.Attributes)!;
+        Assert.Equal((uint)State.Active, attrs.Find(Tag.State)!.UInt32);
+
+        TtlvElement ImportPayload(string newId, bool? replace = null, TtlvElement? value = null, KeyWrapType? wrap = null)
+        {
+            var p = Req.Payload(Req.Id(newId), TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey));
+            if (replace is { } r) p.Children.Add(TtlvElement.Boolean(Tag.ReplaceExisting, r));
+            if (wrap is { } w) p.Children.Add(TtlvElement.Enumeration(Tag.KeyWrapType, (uint)w));
+            p.Children.Add(TtlvElement.Structure(Tag.Attributes, attrs.Children.Where(c => c.Tag != Tag.UniqueIdentifier && c.Tag != Tag.Name).ToArray()));
+            p.Children.Add(value ?? exported.Find(Tag.SymmetricKey)!);
+            return p;
+        }
+        Assert.Equal("moved-1", Uid(_t.Ok(Operation.Import, ImportPayload("moved-1"))));
+        var back = _t.Ok(Operation.Export, Req.Payload(Req.Id("moved-1")));
+        Assert.Equal(key, back.FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes);
+        var backAttrs = back.Find(Tag.Attributes)!;
+        Assert.Equal((uint)State.Active, backAttrs.Find(Tag.State)!.UInt32);
+        Assert.Equal(attrs.Find(Tag.ActivationDate)!.Number, backAttrs.Find(Tag.ActivationDate)!.Number);
+        Assert.Equal(attrs.Find(Tag.InitialDate)!.Number, backAttrs.Find(Tag.InitialDate)!.Number);
+        Assert.Equal(["moved-1"], Located("t1").Where(x => x == "moved-1").ToList());
+
+        // Existing identifier: refused unless Replace Existing.
+        _t.Fails(ResultReason.ObjectAlreadyExists, Operation.Import, ImportPayload("moved-1"));
+        _t.Ok(Operation.Import, ImportPayload("moved-1", replace: true));
+
+        // Rights: bob sees nothing; with Get only, Export is denied; with Export it works; Import over alice's object is denied.
+        _t.Fails(ResultReason.ObjectNotFound, Operation.Export, Req.Payload(Req.Id(id)), user: "bob");
+        var alice = new CallerIdentity("alice", "socket", null);
+        Assert.Equal(Access.AccessStatus.Ok, _t.Engine.Access.Grant(alice, id, "bob", [Access.Permission.Get]));
+        _t.Fails(ResultReason.PermissionDenied, Operation.Export, Req.Payload(Req.Id(id)), user: "bob");
+        Assert.Equal(Access.AccessStatus.Ok, _t.Engine.Access.Grant(alice, id, "bob", [Access.Permission.Export]));
+        _t.Ok(Operation.Export, Req.Payload(Req.Id(id)), user: "bob");
+        _t.Fails(ResultReason.PermissionDenied, Operation.Import, ImportPayload(id, replace: true), user: "bob");
+        Assert.Equal(Access.AccessStatus.Ok, _t.Engine.Access.Grant(alice, id, "bob", [Access.Permission.Import]));
+        _t.Ok(Operation.Import, ImportPayload(id, replace: true), user: "bob");
+        _t.Fails(ResultReason.MissingData, Operation.Import, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey), exported.Find(Tag.SymmetricKey)!));
+
+        // Wrapped export: Import Not Wrapped unwraps with the KMS key, As Registered keeps it wrapped.
+        var kek = Uid(_t.Ok(Operation.Create, Req.CreateAes(256, Req.Mask(CryptographicUsageMask.WrapKey | CryptographicUsageMask.UnwrapKey))));
+        _t.Ok(Operation.Activate, Req.Payload(Req.Id(kek)));
+        var wrapped = _t.Ok(Operation.Export, Req.Payload(Req.Id(id), TtlvElement.Structure(Tag.KeyWrappingSpecification,
+            TtlvElement.Enumeration(Tag.WrappingMethod, (uint)WrappingMethod.Encrypt), TtlvElement.Structure(Tag.EncryptionKeyInformation, Req.Id(kek))))).Find(Tag.SymmetricKey)!;
+        Assert.NotNull(wrapped.FindPath(Tag.KeyBlock, Tag.KeyWrappingData));
+        _t.Ok(Operation.Import, ImportPayload("unwrapped", value: wrapped, wrap: KeyWrapType.NotWrapped));
+        Assert.Equal(key, _t.Ok(Operation.Get, Req.Payload(Req.Id("unwrapped"))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes);
+        _t.Ok(Operation.Import, ImportPayload("still-wrapped", value: wrapped, wrap: KeyWrapType.AsRegistered));
+        Assert.NotNull(_t.Ok(Operation.Get, Req.Payload(Req.Id("still-wrapped"))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyWrappingData));
+        // Bob may not decrypt with alice's KEK: the unwrap fails as if the KEK did not exist.
+        _t.Fails(ResultReason.ObjectNotFound, Operation.Import, ImportPayload("bob-unwrapped", value: wrapped, wrap: KeyWrapType.NotWrapped), user: "bob");
+    }
+
+    [Fact]
+    public void Register_stores_wrapped_keys_as_received_or_unwraps_them_when_configured()
+    {
+        using var unwrapping = new TestEngine(unwrapOnRegister: true);
+        foreach (var (engine, expectWrapped) in new[] { (_t, true), (unwrapping, false) })
+        {
+            var kek = Uid(engine.Ok(Operation.Create, Req.CreateAes(256, Req.Mask(CryptographicUsageMask.WrapKey | CryptographicUsageMask.UnwrapKey))));
+            engine.Ok(Operation.Activate, Req.Payload(Req.Id(kek)));
+            var id = Uid(engine.Ok(Operation.Create, Req.CreateAes()));
+            var plain = engine.Ok(Operation.Get, Req.Payload(Req.Id(id))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+            var wrapped = engine.Ok(Operation.Get, Req.Payload(Req.Id(id), TtlvElement.Structure(Tag.KeyWrappingSpecification,
+                TtlvElement.Enumeration(Tag.WrappingMethod, (uint)WrappingMethod.Encrypt), TtlvElement.Structure(Tag.EncryptionKeyInformation, Req.Id(kek))))).Find(Tag.SymmetricKey)!;
+            var registered = Uid(engine.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),
+                Req.Attrs(Req.Mask(CryptographicUsageMask.Encrypt)), wrapped)));
+            var stored = engine.Ok(Operation.Get, Req.Payload(Req.Id(registered))).Find(Tag.SymmetricKey)!;
+            Assert.Equal(expectWrapped, stored.FindPath(Tag.KeyBlock, Tag.KeyWrappingData) is not null);
+            if (!expectWrapped) Assert.Equal(plain, stored.FindPath(Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes);
+            // A wrapping key the caller cannot use: stored as received even when unwrapping is on.
+            var bobs = Uid(engine.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),
+                Req.Attrs(Req.Mask(CryptographicUsageMask.Encrypt)), wrapped), user: "bob"));
+            Assert.NotNull(engine.Ok(Operation.Get, Req.Payload(Req.Id(bobs)), user: "bob").FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyWrappingData));
+        }
+    }
 }
