@@ -27,6 +27,7 @@ internal sealed class EngineCore
             // Cryptographic operations (issue 4).
             new CreateKeyPairOperation(), new EncryptOperation(), new DecryptOperation(), new SignOperation(), new SignatureVerifyOperation(),
             new MacOperation(), new MacVerifyOperation(), new HashOperation(), new RngRetrieveOperation(), new RngSeedOperation(), new DeriveKeyOperation(), new ReKeyOperation(), new ReKeyKeyPairOperation(),
+            new CertifyOperation(), new ValidateOperation(), new ExportOperation(), new ImportOperation(),
         ];
         Operations = ops.ToFrozenDictionary(o => o.Operation);
     }

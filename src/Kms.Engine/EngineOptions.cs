@@ -46,6 +46,13 @@ public sealed class EngineOptions
     /// <summary>The clock for lifecycle dates and time stamps.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Register of a wrapped key (Key Wrapping Data present): false = stored as received (the default); true = unwrapped
+    /// before it is stored when the wrapping key is in the KMS and the caller may Decrypt with it (Unwrap Key usage),
+    /// and stored as received otherwise. Import always follows its Key Wrap Type (KMIP 2.1 §6.1.27).
+    /// </summary>
+    public bool UnwrapOnRegister { get; init; }
+
     /// <summary>The Vendor Identification returned by Query.</summary>
     public string VendorIdentification { get; init; } = "Kms";
 

@@ -165,6 +165,7 @@ public sealed class KmsServer : IAsyncDisposable
                 PrivilegedUsers = options.PrivilegedUsers.Count == 0 ? null : options.PrivilegedUsers,
                 Limits = options.Limits.Ttlv,
                 Policy = new Kms.Engine.Crypto.AlgorithmPolicy(Kms.Engine.Crypto.AlgorithmPolicyMode.Default, allowTripleDes: options.AllowTripleDes),
+                UnwrapOnRegister = options.UnwrapOnRegister,
                 Audit = audit,
                 Warn = storeWarnings.Add,     // the engine's default store: FASTER in DataDirectory
             });

@@ -101,7 +101,7 @@ public sealed class AccessControl
         {
             if (!_engine.Store.TryRead(id, out var record)) continue;
             var obj = ObjectCodec.Deserialize(record);
-            list.Add(new OwnedObject(obj.Id, obj.ObjectType, Lifecycle.Effective(obj, now), [obj.SystemTag, .. obj.UserTags]));
+            list.Add(new OwnedObject(obj.Id, obj.ObjectType, Lifecycle.Effective(obj, now), [obj.SystemTag, .. obj.SystemTags, .. obj.UserTags]));
         }
         return list;
     }

@@ -224,13 +224,24 @@ public static class Certificates
             Convert.ToHexStringLower(SHA1.HashData(c.SubjectPublicKeyInfo.PublicKey.GetOctets())));
     }
 
-    /// <summary>
-    /// Validates <paramref name="leafDer"/> against <paramref name="certificates"/> at time <paramref name="at"/>:
-    /// every certificate on the path must be within its validity period, each issuer must be a CA
-    /// (basic constraints) permitted to sign certificates (key usage, if present) within its path length,
-    /// each signature must verify, and the path must end at a self-signed certificate from the set.
-    /// </summary>
+    /// <summary>Validates <paramref name="leafDer"/> with every certificate of <paramref name="certificates"/> both a possible issuer and a trust anchor.</summary>
     public static ChainValidation Validate(ReadOnlySpan<byte> leafDer, IEnumerable<byte[]> certificates, DateTimeOffset at)
+    {
+        var all = certificates as IReadOnlyCollection<byte[]> ?? certificates.ToList();
+        return Validate(leafDer, all, all, at);
+    }
+
+    /// <summary>
+    /// Validates <paramref name="leafDer"/> at time <paramref name="at"/>, building the path from
+    /// <paramref name="certificates"/> (possible issuers): every certificate on the path must be within its validity
+    /// period, each issuer must be a CA (basic constraints) permitted to sign certificates (key usage, if present)
+    /// within its path length, each signature must verify, and the path must end at a self-signed certificate of
+    /// <paramref name="trusted"/>. <see cref="ValidityIndicator.Invalid"/>: a check failed (expired, not yet valid,
+    /// an issuer whose name matches but whose signature does not verify, not a CA, undecodable).
+    /// <see cref="ValidityIndicator.Unknown"/>: validity could not be established (no certificate with the issuer's
+    /// name, or a root that is not trusted).
+    /// </summary>
+    public static ChainValidation Validate(ReadOnlySpan<byte> leafDer, IEnumerable<byte[]> certificates, IEnumerable<byte[]> trusted, DateTimeOffset at)
     {
         BcCertificate current;
         try { current = Load(leafDer); }
@@ -249,18 +260,26 @@ public static class Certificates
             if (current.IssuerDN.Equivalent(current.SubjectDN, inOrder: true) && SignedBy(current, current))
             {
                 var encoded = current.GetEncoded();
-                return pool.Exists(p => p.GetEncoded().AsSpan().SequenceEqual(encoded))
-                    ? new(ValidityIndicator.Valid, null, chain)
-                    : new(ValidityIndicator.Invalid, "The chain ends at a self-signed certificate that is not in the trusted set.", chain);
+                foreach (var t in trusted)
+                    if (t.AsSpan().SequenceEqual(encoded)) return new(ValidityIndicator.Valid, null, chain);
+                return new(ValidityIndicator.Unknown, "The chain ends at a self-signed certificate that is not trusted.", chain);
             }
             BcCertificate? issuer = null;
+            bool named = false;
             foreach (var candidate in pool)
             {
-                if (!candidate.SubjectDN.Equivalent(current.IssuerDN, inOrder: true) || !SignedBy(current, candidate)) continue;
+                if (!candidate.SubjectDN.Equivalent(current.IssuerDN, inOrder: true)) continue;
+                named = true;
+                if (!SignedBy(current, candidate)) continue;
                 issuer = candidate;
                 break;
             }
-            if (issuer is null) return new(ValidityIndicator.Invalid, $"No issuer found for the certificate at depth {depth}.", chain);
+            if (issuer is null)
+            {
+                return named
+                    ? new(ValidityIndicator.Invalid, $"The signature of the certificate at depth {depth} does not verify with its issuer's key.", chain)
+                    : new(ValidityIndicator.Unknown, $"No issuer found for the certificate at depth {depth}.", chain);
+            }
             int pathLen = issuer.GetBasicConstraints();
             if (pathLen < 0) return new(ValidityIndicator.Invalid, $"The issuer at depth {depth + 1} is not a CA.", chain);
             if (pathLen != int.MaxValue && depth > pathLen) return new(ValidityIndicator.Invalid, $"Path length constraint of the issuer at depth {depth + 1} exceeded.", chain);
@@ -373,4 +392,112 @@ public static class Certificates
     private static string GeneralNameText(GeneralName gn) => gn.TagNo == GeneralName.IPAddress
         ? new System.Net.IPAddress(Asn1OctetString.GetInstance(gn.Name).GetOctets()).ToString()
         : gn.Name.ToString()!;
+}
+
+/// <summary>
+/// The X.509 v3 extensions section of an OpenSSL configuration (<c>x509v3_config</c>), as Certify takes it in the
+/// <c>x509_extensions</c> vendor attribute: lines <c>name = value</c>; section headers (<c>[v3_ca]</c>), comments
+/// and blank lines are ignored. Understood: basicConstraints (CA:TRUE|FALSE, pathlen:N), keyUsage, extendedKeyUsage
+/// (short names or OIDs) and subjectAltName (DNS:, IP:, email:, URI:). The SKI and AKI are always added. A
+/// <c>critical</c> flag is accepted (basic constraints and key usage are always critical).
+/// </summary>
+public static class CertificateExtensions
+{
+    /// <summary>Largest extensions text accepted.</summary>
+    public const int MaxLength = 16 * 1024;
+
+    private static readonly Dictionary<string, X509KeyUsageFlags> s_keyUsages = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["digitalSignature"] = X509KeyUsageFlags.DigitalSignature,
+        ["nonRepudiation"] = X509KeyUsageFlags.NonRepudiation,
+        ["contentCommitment"] = X509KeyUsageFlags.NonRepudiation,
+        ["keyEncipherment"] = X509KeyUsageFlags.KeyEncipherment,
+        ["dataEncipherment"] = X509KeyUsageFlags.DataEncipherment,
+        ["keyAgreement"] = X509KeyUsageFlags.KeyAgreement,
+        ["keyCertSign"] = X509KeyUsageFlags.KeyCertSign,
+        ["cRLSign"] = X509KeyUsageFlags.CrlSign,
+        ["encipherOnly"] = X509KeyUsageFlags.EncipherOnly,
+        ["decipherOnly"] = X509KeyUsageFlags.DecipherOnly,
+    };
+
+    private static readonly Dictionary<string, string> s_extendedUsages = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["serverAuth"] = "1.3.6.1.5.5.7.3.1",
+        ["clientAuth"] = "1.3.6.1.5.5.7.3.2",
+        ["codeSigning"] = "1.3.6.1.5.5.7.3.3",
+        ["emailProtection"] = "1.3.6.1.5.5.7.3.4",
+        ["timeStamping"] = "1.3.6.1.5.5.7.3.8",
+        ["OCSPSigning"] = "1.3.6.1.5.5.7.3.9",
+    };
+
+    /// <summary>Applies <paramref name="text"/> to <paramref name="template"/>. An unknown extension or value is <see cref="CryptoFailureReason.BadParameters"/>.</summary>
+    public static CertificateTemplate Apply(CertificateTemplate template, string text)
+    {
+        if (text.Length > MaxLength) CryptoFailure.Throw(CryptoFailureReason.BadParameters, "X.509 extensions text too long.");
+        var t = template;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] is '#' or '[') continue;
+            int eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) CryptoFailure.Throw(CryptoFailureReason.BadParameters, "An X.509 extension line has no '='.");
+            var name = line[..eq].Trim();
+            var values = new List<string>();
+            foreach (var v in line[(eq + 1)..].Split(','))
+            {
+                var s = v.Trim();
+                if (s.Length > 0 && !s.Equals("critical", StringComparison.OrdinalIgnoreCase)) values.Add(s);
+            }
+            switch (name)
+            {
+                case "basicConstraints":
+                    foreach (var v in values)
+                    {
+                        if (v.Equals("CA:TRUE", StringComparison.OrdinalIgnoreCase)) t = t with { IsCa = true };
+                        else if (v.Equals("CA:FALSE", StringComparison.OrdinalIgnoreCase)) t = t with { IsCa = false };
+                        else if (v.StartsWith("pathlen:", StringComparison.OrdinalIgnoreCase) && int.TryParse(v.AsSpan(8), out int n) && n >= 0) t = t with { PathLength = n };
+                        else Bad(name);
+                    }
+                    break;
+                case "keyUsage":
+                    var ku = X509KeyUsageFlags.None;
+                    foreach (var v in values) ku |= s_keyUsages.TryGetValue(v, out var f) ? f : Bad<X509KeyUsageFlags>(name);
+                    t = t with { KeyUsage = ku };
+                    break;
+                case "extendedKeyUsage":
+                    var oids = new List<string>();
+                    foreach (var v in values) oids.Add(s_extendedUsages.TryGetValue(v, out var oid) ? oid : v.Length > 0 && char.IsAsciiDigit(v[0]) ? v : Bad<string>(name));
+                    t = t with { ExtendedKeyUsages = oids };
+                    break;
+                case "subjectAltName":
+                    List<string> dns = [], ips = [], emails = [], uris = [];
+                    foreach (var v in values)
+                    {
+                        int colon = v.IndexOf(':', StringComparison.Ordinal);
+                        if (colon <= 0) Bad(name);
+                        var value = v[(colon + 1)..];
+                        switch (v[..colon].ToUpperInvariant())
+                        {
+                            case "DNS": dns.Add(value); break;
+                            case "IP": ips.Add(value); break;
+                            case "EMAIL": emails.Add(value); break;
+                            case "URI": uris.Add(value); break;
+                            default: Bad(name); break;
+                        }
+                    }
+                    t = t with { DnsNames = dns, IpAddresses = ips, Emails = emails, Uris = uris };
+                    break;
+                case "subjectKeyIdentifier" or "authorityKeyIdentifier":
+                    break; // always added
+                default:
+                    Bad(name);
+                    break;
+            }
+        }
+        return t;
+    }
+
+    private static void Bad(string name) => Bad<int>(name);
+
+    private static T Bad<T>(string name) => CryptoFailure.Throw<T>(CryptoFailureReason.BadParameters, $"X.509 extension {(name.Length > 64 ? name[..64] : name)} is not supported or has a bad value.");
 }

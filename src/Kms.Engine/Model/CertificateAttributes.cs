@@ -9,8 +9,10 @@ namespace Kms.Engine.Model;
 /// Derives the certificate attributes of a registered X.509 certificate (KMIP 2.1 §4.6–4.9, 1.4 §3.8–3.12):
 /// Certificate Length, X.509 Certificate Identifier/Subject/Issuer (1.1+), Certificate Subject/Issuer
 /// CN, O, OU, Email, C, ST, L, UID, Serial Number, Title, DC, DN Qualifier (1.4+) and Digital Signature
-/// Algorithm. A value the client already gave is kept. Bytes that do not parse as X.509 only get
-/// Certificate Length.
+/// Algorithm, and the Digest (KMIP 2.1 §4.15: SHA-256 of the Certificate Value). A value the client already gave
+/// is kept. Bytes that do not parse as X.509 only get Certificate Length and Digest. Also sets the system tags of
+/// the overview: <c>_cert_spki=&lt;SKI&gt;</c> (RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits,
+/// lowercase hex) and, on CA certificates, <c>_cert_ca=&lt;subject CN&gt;</c>.
 /// </summary>
 internal static class CertificateAttributes
 {
@@ -48,10 +50,21 @@ internal static class CertificateAttributes
         ["1.2.840.10045.4.3.4"] = DigitalSignatureAlgorithm.ECDSAWithSHA512,
     };
 
+    /// <summary>System tag on keys linked to a certificate: <c>_cert_uid=&lt;certificate id&gt;</c>.</summary>
+    public const string UidTagPrefix = "_cert_uid=";
+    /// <summary>System tag on certificates: <c>_cert_spki=&lt;subject key identifier hex&gt;</c>.</summary>
+    public const string SpkiTagPrefix = "_cert_spki=";
+    /// <summary>System tag on CA certificates: <c>_cert_ca=&lt;subject CN&gt;</c>.</summary>
+    public const string CaTagPrefix = "_cert_ca=";
+    private const string BasicConstraintsOid = "2.5.29.19";
+
     public static void Derive(ManagedObject obj)
     {
         if (obj.ObjectType != ObjectType.Certificate || obj.Value?.Find(Tag.CertificateValue) is not { Type: ItemType.ByteString } value) return;
         Add(obj, TtlvElement.Integer(Tag.CertificateLength, value.Bytes.Length));
+        Add(obj, TtlvElement.Structure(Tag.Digest,
+            TtlvElement.Enumeration(Tag.HashingAlgorithm, (uint)HashingAlgorithm.SHA_256),
+            TtlvElement.ByteString(Tag.DigestValue, SHA256.HashData(value.Bytes))));
         if (obj.Value.Find(Tag.CertificateType) is not { } type || type.UInt32 != (uint)CertificateType.X_509) return;
         X509Certificate2 cert;
         try
@@ -64,8 +77,7 @@ internal static class CertificateAttributes
         }
         using (cert)
         {
-            var serial = cert.SerialNumberBytes.ToArray();
-            serial.AsSpan().Reverse(); // SerialNumberBytes is little-endian; KMIP carries the DER (big-endian) value.
+            var serial = cert.SerialNumberBytes.ToArray(); // big-endian, as in the DER (GetSerialNumber() is the little-endian one)
             Add(obj, TtlvElement.Structure(Tag.X_509CertificateIdentifier,
                 TtlvElement.ByteString(Tag.IssuerDistinguishedName, cert.IssuerName.RawData),
                 TtlvElement.ByteString(Tag.CertificateSerialNumber, serial)));
@@ -75,6 +87,13 @@ internal static class CertificateAttributes
             AddNames(obj, cert.IssuerName, subject: false);
             if (cert.SignatureAlgorithm.Value is { } oid && s_signatures.TryGetValue(oid, out var alg))
                 Add(obj, TtlvElement.Enumeration(Tag.DigitalSignatureAlgorithm, (uint)alg));
+            obj.SystemTags.Add(SpkiTagPrefix + Convert.ToHexStringLower(SHA1.HashData(cert.PublicKey.EncodedKeyValue.RawData)));
+            if (cert.Extensions[BasicConstraintsOid] is X509BasicConstraintsExtension { CertificateAuthority: true })
+            {
+                foreach (var rdn in cert.SubjectName.EnumerateRelativeDistinguishedNames())
+                    if (!rdn.HasMultipleElements && rdn.GetSingleElementType().Value == "2.5.4.3" && rdn.GetSingleElementValue() is { } cn)
+                        obj.SystemTags.Add(CaTagPrefix + cn);
+            }
         }
     }
 

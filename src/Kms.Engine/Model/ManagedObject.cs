@@ -50,6 +50,16 @@ internal sealed class ManagedObject
     /// <summary>User tags (never start with '_').</summary>
     public SortedSet<string> UserTags { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Server-set tags beyond <see cref="SystemTag"/> (overview: <c>_cert_uid=&lt;id&gt;</c> on keys linked to a
+    /// certificate, <c>_cert_spki=&lt;hash&gt;</c> and <c>_cert_ca=&lt;CN&gt;</c> on certificates). They start with '_',
+    /// so clients can neither set nor remove them; Locate matches them like user tags.
+    /// </summary>
+    public SortedSet<string> SystemTags { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the object carries <paramref name="tag"/> (user, type or system tag).</summary>
+    public bool HasTag(string tag) => UserTags.Contains(tag) || SystemTags.Contains(tag) || string.Equals(SystemTag, tag, StringComparison.Ordinal);
+
     /// <summary>Grants to non-owners: user (or "*") → permissions.</summary>
     public SortedDictionary<string, Permission> Grants { get; } = new(StringComparer.Ordinal);
 

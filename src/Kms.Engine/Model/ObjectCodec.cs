@@ -16,7 +16,7 @@ namespace Kms.Engine.Model;
 /// Index terms (all exact-match; values longer than <see cref="MaxTermValue"/> are hashed, see <see cref="Term"/>): <c>owner=U</c>, <c>type=SymmetricKey</c>, <c>state=Active</c>,
 /// <c>tag=T</c> (user and system tags), <c>name=N</c>, <c>namet=Type:N</c>, <c>online</c> (neither destroyed nor archived), <c>alg=AES</c>, <c>len=256</c>, <c>link=ID</c>,
 /// <c>linkt=Type:ID</c>, <c>group=G</c>, <c>vattr=vendor:name</c>, <c>vval=vendor:name=text</c>,
-/// <c>grant=U</c> (U holds any grant) and <c>perm=U:Permission</c>.
+/// <c>grant=U</c> (U holds any grant), <c>perm=U:Permission</c> and <c>x509subject=SHA-256(subject DN DER)</c>.
 /// </remarks>
 internal static class ObjectCodec
 {
@@ -30,6 +30,7 @@ internal static class ObjectCodec
     private const Tag GrantBitsTag = (Tag)0x54FF08;
     private const Tag ArchivedTag = (Tag)0x54FF09;
     private const Tag FormatTag = (Tag)0x54FF0A;
+    private const Tag SystemTagTag = (Tag)0x54FF0B;
     private const int FormatVersion = 1;
 
     public static byte[] Serialize(ManagedObject obj)
@@ -44,6 +45,7 @@ internal static class ObjectCodec
         foreach (var a in obj.Attributes)
             root.Children.Add(TtlvElement.Structure(EntryTag, TtlvElement.Integer(Tag.AttributeIndex, a.Index), a.Value));
         foreach (var t in obj.UserTags) root.Children.Add(TtlvElement.TextString(UserTagTag, t));
+        foreach (var t in obj.SystemTags) root.Children.Add(TtlvElement.TextString(SystemTagTag, t));
         foreach (var (user, perms) in obj.Grants)
             root.Children.Add(TtlvElement.Structure(GrantTag, TtlvElement.TextString(GrantUserTag, user), TtlvElement.Integer(GrantBitsTag, (int)perms)));
         return root.ToBytes();
@@ -69,6 +71,7 @@ internal static class ObjectCodec
             if (c.Tag == valueTag) obj.Value = c;
             else if (c.Tag == EntryTag) obj.Attributes.Add(new AttributeEntry(c.Children[1], c.Children[0].Int32));
             else if (c.Tag == UserTagTag) obj.UserTags.Add(c.Text);
+            else if (c.Tag == SystemTagTag) obj.SystemTags.Add(c.Text);
             else if (c.Tag == GrantTag) obj.Grants[c.Find(GrantUserTag)!.Text] = (Permission)c.Find(GrantBitsTag)!.Int32;
         }
         return obj;
@@ -84,6 +87,9 @@ internal static class ObjectCodec
     /// <summary>The term of objects in on-line storage (neither destroyed nor archived).</summary>
     public const string OnlineTerm = "online";
 
+    /// <summary>The term of X.509 certificates with this subject distinguished name (DER): Validate finds stored issuers by it.</summary>
+    public static string SubjectTerm(ReadOnlySpan<byte> subjectDer) => "x509subject=" + Convert.ToHexString(SHA256.HashData(subjectDer));
+
     public static List<string> IndexTerms(ManagedObject obj)
     {
         var terms = new List<string>
@@ -95,6 +101,7 @@ internal static class ObjectCodec
         };
         if (!obj.IsDestroyed && !obj.Archived) terms.Add(OnlineTerm);
         foreach (var t in obj.UserTags) terms.Add(Term("tag=", t));
+        foreach (var t in obj.SystemTags) terms.Add(Term("tag=", t));
         foreach (var a in obj.Attributes)
         {
             var v = a.Value;
@@ -107,6 +114,9 @@ internal static class ObjectCodec
                 case Tag.CryptographicAlgorithm: terms.Add("alg=" + v.UInt32.ToString(CultureInfo.InvariantCulture)); break;
                 case Tag.CryptographicLength: terms.Add("len=" + v.Int32.ToString(CultureInfo.InvariantCulture)); break;
                 case Tag.ObjectGroup: terms.Add(Term("group=", v.Text)); break;
+                case Tag.X_509CertificateSubject when v.Find(Tag.SubjectDistinguishedName) is { Type: ItemType.ByteString } dn:
+                    terms.Add(SubjectTerm(dn.Bytes));
+                    break;
                 case Tag.Link:
                     var id = v.Find(Tag.LinkedObjectIdentifier);
                     var lt = v.Find(Tag.LinkType);

@@ -14,6 +14,10 @@ namespace Kms.Engine.Operations;
 /// Encoding (the default: the Key Value structure's TTLV bytes are wrapped) or No Encoding (the Key Material
 /// bytes). The answer's Key Block holds the wrapped bytes as Key Value and the Key Wrapping Data.
 /// MAC/Signature wrapping is Key Wrap Type Not Supported.
+/// <see cref="Unwrap"/> is the inverse for Import (Key Wrap Type Not Wrapped) and Register (with
+/// <see cref="EngineOptions.UnwrapOnRegister"/>): the Key Wrapping Data's Encryption Key Information must name a KMS
+/// key the caller may Decrypt with that has the Unwrap Key usage (for an RSA public key or certificate: its linked
+/// private key).
 /// </summary>
 internal static class KeyWrapping
 {
@@ -83,6 +87,78 @@ internal static class KeyWrapping
             else newBlock.Children.Add(c);
         }
         newBlock.Children.Add(wrappingData);
+        var result = TtlvElement.Structure(value.Tag);
+        foreach (var c in value.Children) result.Children.Add(c.Tag == Tag.KeyBlock ? newBlock : c);
+        return result;
+    }
+
+    /// <summary>Whether the object structure holds a wrapped key block.</summary>
+    public static bool IsWrapped(TtlvElement value) => value.Find(Tag.KeyBlock)?.Find(Tag.KeyWrappingData) is not null;
+
+    /// <summary>The object structure with its key block unwrapped (Key Wrapping Data removed, Key Value restored).</summary>
+    public static TtlvElement Unwrap(OperationContext ctx, TtlvElement value)
+    {
+        var block = value.Find(Tag.KeyBlock)!;
+        var data = block.Find(Tag.KeyWrappingData)!;
+        if (data.Find(Tag.WrappingMethod) is not { Type: ItemType.Enumeration } m || (WrappingMethod)m.UInt32 != WrappingMethod.Encrypt || data.Find(Tag.MACSignatureKeyInformation) is not null)
+            throw new KmipFault(ResultReason.KeyWrapTypeNotSupported, "Only the Encrypt wrapping method can be unwrapped", ResultReason.FeatureNotSupported);
+        var eki = data.Find(Tag.EncryptionKeyInformation) ?? throw KmipFault.Missing("Encryption Key Information is required");
+        if (block.Find(Tag.KeyValue) is not { Type: ItemType.ByteString } wrapped) throw KmipFault.Invalid("A wrapped Key Value must be a Byte String");
+        var encoding = data.Find(Tag.EncodingOption) is { Type: ItemType.Enumeration } e ? (EncodingOption)e.UInt32 : EncodingOption.TTLVEncoding;
+        if (encoding is not (EncodingOption.TTLVEncoding or EncodingOption.NoEncoding))
+            throw new KmipFault(ResultReason.EncodingOptionError, "Unknown Encoding Option", ResultReason.InvalidField);
+
+        var subject = ctx.UniqueIdentifier;
+        var id = eki.Find(Tag.UniqueIdentifier) is { Type: ItemType.TextString } u ? u.Text : throw KmipFault.Missing("The wrapping key's Unique Identifier is required");
+        var wrapper = ctx.Load(id, Permission.Decrypt);
+        if (wrapper.ObjectType is ObjectType.PublicKey or ObjectType.Certificate)
+            wrapper = CertificateLinks.TryLoadLinked(ctx, wrapper, LinkType.PrivateKeyLink, Permission.Decrypt)
+                ?? throw new KmipFault(ResultReason.ObjectNotFound, "The private key of the wrapping key is not available", ResultReason.ItemNotFound);
+        ctx.UniqueIdentifier = subject;
+        if (wrapper.IsDestroyed || wrapper.Value is null) throw new KmipFault(ResultReason.ObjectDestroyed, "Object destroyed", ResultReason.ItemNotFound);
+        Lifecycle.Require(wrapper, "The unwrapping key is not in a state that allows this operation", State.Active, State.Deactivated, State.Compromised);
+        Lifecycle.RequireUsage(wrapper, CryptographicUsageMask.UnwrapKey);
+        var parameters = CryptoSupport.Parameters(wrapper, eki);
+        var p = new WrapParameters(
+            CryptoSupport.Enum<BlockCipherMode>(parameters, Tag.BlockCipherMode),
+            CryptoSupport.Enum<PaddingMethod>(parameters, Tag.PaddingMethod),
+            CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.HashingAlgorithm),
+            CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.MaskGeneratorHashingAlgorithm),
+            CryptoSupport.Int(parameters, Tag.TagLength) ?? 16);
+        var policy = CryptoSupport.Policy(ctx);
+        byte[] plain;
+        if (wrapper.ObjectType == ObjectType.PrivateKey)
+        {
+            var pkcs8 = CryptoSupport.PrivateKey(wrapper);
+            try { plain = CryptoSupport.Run(() => KeyWrapper.UnwrapWithPrivateKey(policy, p, pkcs8, wrapped.Bytes)); }
+            finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(pkcs8); }
+        }
+        else
+        {
+            var kek = CryptoSupport.SymmetricKey(wrapper);
+            var aes = p with { Mode = p.Mode == 0 ? BlockCipherMode.NISTKeyWrap : p.Mode };
+            var iv = data.Find(Tag.IVCounterNonce) is { Type: ItemType.ByteString } n ? n.Bytes : null;
+            plain = CryptoSupport.Run(() => KeyWrapper.Unwrap(policy, aes, kek, wrapped.Bytes, iv));
+        }
+
+        TtlvElement keyValue;
+        try
+        {
+            if (encoding == EncodingOption.NoEncoding) keyValue = TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, plain.AsSpan().ToArray()));
+            else if (!TtlvElement.TryDecode(plain, out var decoded, out _, out _, ctx.Engine.Options.Limits.MaxDepth) || decoded.Tag != Tag.KeyValue)
+                throw new KmipFault(ResultReason.EncodingOptionError, "The unwrapped bytes are not a TTLV Key Value", ResultReason.InvalidField);
+            else keyValue = decoded;
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
+        }
+        var newBlock = TtlvElement.Structure(Tag.KeyBlock);
+        foreach (var c in block.Children)
+        {
+            if (c.Tag == Tag.KeyValue) newBlock.Children.Add(keyValue);
+            else if (c.Tag != Tag.KeyWrappingData) newBlock.Children.Add(c);
+        }
         var result = TtlvElement.Structure(value.Tag);
         foreach (var c in value.Children) result.Children.Add(c.Tag == Tag.KeyBlock ? newBlock : c);
         return result;

@@ -197,7 +197,7 @@ internal sealed class LocateOperation : IKmipOperation
     {
         foreach (var t in tags)
         {
-            if (!obj.UserTags.Contains(t) && !string.Equals(obj.SystemTag, t, StringComparison.Ordinal)) return false;
+            if (!obj.HasTag(t)) return false;
         }
         foreach (var (key, values) in criteria)
         {

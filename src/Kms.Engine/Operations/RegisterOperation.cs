@@ -8,7 +8,9 @@ namespace Kms.Engine.Operations;
 /// Register (KMIP 2.1 §6.1.40; 1.4 §4.3): stores a client-supplied Symmetric Key, Public Key, Private Key,
 /// Secret Data, Certificate or Opaque Object as received (key blocks keep their Key Format Type and key
 /// material). The object structure must match Object Type (Invalid Field otherwise). Cryptographic
-/// Algorithm and Length default to those of the key block. Sets the ID Placeholder. Needs the create right.
+/// Algorithm and Length default to those of the key block. A Private Key in Key Format Type PKCS#12 is stored as
+/// its parts (<see cref="Pkcs12Objects"/>); a wrapped key is unwrapped first when <see cref="EngineOptions.UnwrapOnRegister"/>
+/// is set and its wrapping key is in the KMS. Sets the ID Placeholder. Needs the create right.
 /// </summary>
 internal sealed class RegisterOperation : IKmipOperation
 {
@@ -26,9 +28,20 @@ internal sealed class RegisterOperation : IKmipOperation
         Validate(type, value);
 
         var obj = ObjectBuilder.NewObject(ctx, type);
-        obj.Value = value;
-        ObjectBuilder.ApplyClientAttributes(ctx, obj, AttributeCodec.ReadAttributes(payload, ctx.Version));
-        CryptoSupport.Describe(obj);
+        var attributes = AttributeCodec.ReadAttributes(payload, ctx.Version);
+        if (Pkcs12Objects.IsPkcs12(type, value))
+        {
+            var password = Pkcs12Objects.TakePassword(ctx, attributes);
+            ObjectBuilder.ApplyClientAttributes(ctx, obj, attributes);
+            Pkcs12Objects.Expand(ctx, obj, value, password);
+        }
+        else
+        {
+            if (ctx.Engine.Options.UnwrapOnRegister && KeyWrapping.IsWrapped(value)) value = UnwrapIfAvailable(ctx, value);
+            obj.Value = value;
+            ObjectBuilder.ApplyClientAttributes(ctx, obj, attributes);
+            CryptoSupport.Describe(obj);
+        }
         if (type == ObjectType.Certificate && obj.Get(Tag.CertificateType) is null && value.Find(Tag.CertificateType) is { } ct)
             obj.AddInstance(ct);
         ObjectBuilder.Finish(ctx, obj);
@@ -37,7 +50,20 @@ internal sealed class RegisterOperation : IKmipOperation
         return OperationContext.PayloadWithId(obj.Id);
     }
 
-    private static void Validate(ObjectType type, TtlvElement value)
+    /// <summary>Unwraps a registered key when its wrapping key is in the KMS and usable by the caller; else returns it as received.</summary>
+    private static TtlvElement UnwrapIfAvailable(OperationContext ctx, TtlvElement value)
+    {
+        try
+        {
+            return KeyWrapping.Unwrap(ctx, value);
+        }
+        catch (KmipFault f) when (f.Reason is ResultReason.ObjectNotFound or ResultReason.PermissionDenied)
+        {
+            return value;
+        }
+    }
+
+    internal static void Validate(ObjectType type, TtlvElement value)
     {
         if (value.Type != ItemType.Structure) throw KmipFault.Invalid("The object must be a structure");
         switch (type)

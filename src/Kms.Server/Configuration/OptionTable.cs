@@ -81,6 +81,9 @@ public static class OptionTable
         new("allow_3des", "--allow-3des", OptionKind.Boolean, "false",
             "Allow 3DES keys and ciphers (the default algorithm policy forbids them).",
             (o, v) => o.AllowTripleDes = v.Bool(Spec("allow_3des"))),
+        new("unwrap_on_register", "--unwrap-on-register", OptionKind.Boolean, "false",
+            "Unwrap a registered wrapped key when its wrapping key is in the KMS and usable by the caller (else it is stored as received).",
+            (o, v) => o.UnwrapOnRegister = v.Bool(Spec("unwrap_on_register"))),
 
         new("tls.tls_p12_file", "--tls-p12-file", OptionKind.Text, null,
             "PKCS#12 file with the server key and certificate chain. If provided, the server runs HTTPS.",

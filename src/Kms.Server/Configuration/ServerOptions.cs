@@ -20,6 +20,9 @@ public sealed class ServerOptions
     /// <summary>Allow 3DES in the engine's algorithm policy (issue 4: the default forbids it).</summary>
     public bool AllowTripleDes { get; set; }
 
+    /// <summary>Register unwraps wrapped keys whose wrapping key is in the KMS (EngineOptions.UnwrapOnRegister).</summary>
+    public bool UnwrapOnRegister { get; set; }
+
     public TlsOptions Tls { get; } = new();
     public HttpOptions Http { get; } = new();
     public SocketServerOptions SocketServer { get; } = new();

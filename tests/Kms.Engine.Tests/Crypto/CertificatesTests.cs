@@ -93,7 +93,7 @@ public class CertificatesTests(CaFixture ca) : IClassFixture<CaFixture>
         Assert.Contains("validity period", expired.Reason);
 
         var untrusted = Certificates.Validate(leaf, [], DateTimeOffset.UtcNow);
-        Assert.Equal(ValidityIndicator.Invalid, untrusted.Indicator);
+        Assert.Equal(ValidityIndicator.Unknown, untrusted.Indicator);
         Assert.Contains("No issuer", untrusted.Reason);
 
         // Issued by a non-CA: build a self-signed non-CA "issuer" with the same name and sign with it.
@@ -102,7 +102,7 @@ public class CertificatesTests(CaFixture ca) : IClassFixture<CaFixture>
         Assert.Equal(CryptoFailureReason.IncompatibleKey, e.Reason);
 
         // A self-signed certificate is valid only if it is itself in the trusted set.
-        Assert.Equal(ValidityIndicator.Invalid, Certificates.Validate(notCa, [ca.CaCert], DateTimeOffset.UtcNow).Indicator);
+        Assert.Equal(ValidityIndicator.Unknown, Certificates.Validate(notCa, [ca.CaCert], DateTimeOffset.UtcNow).Indicator);
         Assert.Equal(ValidityIndicator.Valid, Certificates.Validate(notCa, [notCa], DateTimeOffset.UtcNow).Indicator);
 
         // Issuer key does not match issuer certificate.
