@@ -173,7 +173,7 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
     }
 
     /// <summary>The first tag, enumeration value or 1.x Attribute Name in <paramref name="e"/> that <paramref name="version"/> does not have.</summary>
-    private static string? VersionCheck(TtlvElement e, KmipVersion version, string path)
+    internal static string? VersionCheck(TtlvElement e, KmipVersion version, string path)
     {
         if (KmipNames.IsExtension(e.Tag)) return null;
         var info = KmipNames.FindTag(e.Tag);
