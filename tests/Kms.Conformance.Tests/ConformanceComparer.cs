@@ -7,15 +7,30 @@ namespace Kms.Conformance.Tests;
 
 /// <summary>
 /// The values a case's placeholders are bound to so far (per file): Unique Identifiers and other server-generated
-/// values from responses, reused in later requests.
+/// values from responses, reused in later requests. Two implicit kinds besides the named placeholders (see
+/// <see cref="ConformanceComparer"/>, rules 7 and 8): the server's own output that stands for a literal value of the case
+/// (<see cref="SetOutput"/>), and the latest value of each cryptographic output tag (<see cref="SetLatest"/>).
 /// </summary>
 public sealed class Bindings
 {
     private Dictionary<string, TtlvElement> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<(Tag, string), TtlvElement> _outputs = [];
+    private readonly Dictionary<Tag, TtlvElement> _latest = [];
 
     public bool TryGet(string name, out TtlvElement value) => _values.TryGetValue(name, out value!);
 
     public void Set(string name, TtlvElement value) => _values[name] = value;
+
+    /// <summary>Records that this server's <paramref name="actual"/> output stands for the case's literal <paramref name="reference"/> value of the same tag.</summary>
+    public void SetOutput(Tag tag, byte[] reference, TtlvElement actual) => _outputs[(tag, Convert.ToHexString(reference))] = actual;
+
+    /// <summary>This server's output recorded for the case's literal value <paramref name="reference"/> of <paramref name="tag"/>, if any.</summary>
+    public bool TryGetOutput(Tag tag, byte[] reference, out TtlvElement actual) => _outputs.TryGetValue((tag, Convert.ToHexString(reference)), out actual!);
+
+    /// <summary>Remembers the latest value of a cryptographic output tag (Data, IV/Counter/Nonce, MAC Data, …) seen in a response.</summary>
+    public void SetLatest(TtlvElement actual) => _latest[actual.Tag] = actual;
+
+    public bool TryGetLatest(Tag tag, out TtlvElement actual) => _latest.TryGetValue(tag, out actual!);
 
     public Dictionary<string, TtlvElement> Snapshot() => new(_values, StringComparer.Ordinal);
 
@@ -47,6 +62,32 @@ public sealed class Bindings
 ///   or Re-key Key Pair response, the key material in later Get / Get Attributes responses (Key Material, a wrapped Key
 ///   Value, the RSA/DSA/DH/EC key parts, and the Digest Value computed from them) may be any value of the right type, even
 ///   where the case file gives the reference server's literal bytes.</item>
+/// <item>Generated cryptographic output (Profiles 2.1 §4.1: values that depend on server-generated keys or on randomness
+///   vary between servers and runs). Exactly these outputs are variable where the case gives a literal: the Data,
+///   IV/Counter/Nonce and Authenticated Encryption Tag of an Encrypt under a key this server generated (rule above), under
+///   a public key (RSA OAEP and PKCS#1 v1.5 encryption are randomised), or with an IV the server chose (the request
+///   carried none and the response returns one); the Signature Data of a Sign and the MAC Data of a MAC under a generated
+///   key; the Data of an RNG Retrieve; and the Data of a Decrypt under a generated key of a ciphertext the case never got
+///   from this server (the reference server's ciphertext under the reference server's key). A variable output must still
+///   be a Byte String of the same length as the case's value. This server's value is recorded for the case's literal
+///   (<see cref="Bindings.SetOutput"/>), and the runner sends it wherever a later request carries that literal, so a
+///   Decrypt, Signature Verify or MAC Verify of our own output is compared exactly (a Decrypt must give back the case's
+///   plaintext). Everything else in these responses (status, Unique Identifier, Validity Indicator, a plaintext) is
+///   deterministic and compared exactly.</item>
+/// <item>Unbound request placeholders: some cases give a literal in a response and a placeholder for the same value in the
+///   next request (<c>$MAC_DATA</c> in CS-AC-M-6, <c>$DATA_0</c> and <c>$IV_COUNTER_NONCE</c> in CS-BC-M-13-14). A request
+///   placeholder that no earlier response bound stands for the latest value of its tag in this file's responses
+///   (<see cref="Bindings.SetLatest"/>; Data, IV/Counter/Nonce, Authenticated Encryption Tag, Signature Data, MAC Data,
+///   Correlation Value only); with no such value the step fails.</item>
+/// <item>Random Number Generator (KMIP 1.4 §3.44, 2.1 §4.50): the attribute describes the generator the server itself
+///   used for the key material, like the server information of a Query; the cases give the reference server's generator
+///   (ANSI X9.31 with AES-256). This server reports its own (SP 800-90A CTR_DRBG, AES-256), and reporting X9.31 to
+///   match the file would be a false statement about its key material. So where the case expects the attribute, the
+///   response must carry it (2.x Random Number Generator, 1.x Attribute "Random Number Generator") with a well-formed RNG
+///   Parameters structure (KMIP 2.1 §2.1.14): RNG Algorithm first, a value of its enumeration; then only RNG Parameters
+///   fields (Cryptographic Algorithm, Cryptographic Length, Hashing Algorithm, DRBG Algorithm, Recommended Curve, FIPS186
+///   Variation, Prediction Resistance), each once, of its type and, for enumerations, with a defined value. Its values
+///   are otherwise free.</item>
 /// <item>Query responses describe the server itself (its operations, object types, vendor, profiles): the response must
 ///   carry the same kinds of items as the expected one (every expected tag present, no tag the case does not expect),
 ///   with any values and counts.</item>
@@ -74,11 +115,36 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
         Tag.PrimeExponentP, Tag.PrimeExponentQ, Tag.CRTCoefficient, Tag.D, Tag.X, Tag.Y, Tag.QString,
     ];
 
-    private readonly HashSet<string> _generatedObjects = new(StringComparer.Ordinal);
-    private bool _inGeneratedObject;
+    /// <summary>The cryptographic outputs that may vary (rule 7) and that an unbound request placeholder may stand for (rule 8).</summary>
+    internal static readonly HashSet<Tag> OutputTags =
+        [Tag.Data, Tag.IVCounterNonce, Tag.AuthenticatedEncryptionTag, Tag.SignatureData, Tag.MACData, Tag.CorrelationValue];
 
-    /// <summary>Compares two ResponseMessages; null when they match under the rules above, else the first difference.</summary>
-    public string? Compare(TtlvElement expected, TtlvElement actual)
+    private static readonly Tag[] s_encryptOutputs = [Tag.Data, Tag.IVCounterNonce, Tag.AuthenticatedEncryptionTag];
+
+    /// <summary>The fields of RNG Parameters (KMIP 2.1 §2.1.14) and their item types.</summary>
+    private static readonly Dictionary<Tag, ItemType> s_rngFields = new()
+    {
+        [Tag.RNGAlgorithm] = ItemType.Enumeration,
+        [Tag.CryptographicAlgorithm] = ItemType.Enumeration,
+        [Tag.CryptographicLength] = ItemType.Integer,
+        [Tag.HashingAlgorithm] = ItemType.Enumeration,
+        [Tag.DRBGAlgorithm] = ItemType.Enumeration,
+        [Tag.RecommendedCurve] = ItemType.Enumeration,
+        [Tag.FIPS186Variation] = ItemType.Enumeration,
+        [Tag.PredictionResistance] = ItemType.Boolean,
+    };
+
+    private readonly HashSet<string> _generatedObjects = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _publicKeys = new(StringComparer.Ordinal);
+    private bool _inGeneratedObject;
+    private readonly HashSet<Tag> _variableOutputs = [];
+
+    /// <summary>
+    /// Compares two ResponseMessages; null when they match under the rules above, else the first difference.
+    /// <paramref name="request"/> is the case's request of the same step, as written in the file (before substitution):
+    /// rule 7 needs to know which object a Register created and what a Decrypt or Encrypt was given.
+    /// </summary>
+    public string? Compare(TtlvElement expected, TtlvElement actual, TtlvElement? request = null)
     {
         if (Head(expected, actual, "") is { } d) return d;
         if (actual.FindPath(Tag.ResponseHeader, Tag.ProtocolVersion) is { } pv
@@ -87,15 +153,17 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
         int ei = 0, ai = 0, item = 0;
         var e = expected.Children;
         var a = actual.Children;
+        var requestItems = request?.FindAll(Tag.BatchItem).ToList() ?? [];
         for (; ei < e.Count; ei++)
         {
+            int index = item;
             string path = e[ei].Tag == Tag.BatchItem ? $"BatchItem[{item++}]" : Name(e[ei].Tag);
             if (ai >= a.Count) return $"{path}: missing (expected {ShowExpected(e[ei])})";
             if (e[ei].Tag != a[ai].Tag) return $"{path}: expected {ShowExpected(e[ei])}, got {Show(a[ai])}";
             var diff = e[ei].Tag switch
             {
                 Tag.ResponseHeader => Header(e[ei], a[ai], path),
-                Tag.BatchItem => BatchItem(e[ei], a[ai], path),
+                Tag.BatchItem => BatchItem(e[ei], a[ai], path, index < requestItems.Count ? requestItems[index] : null),
                 _ => Node(e[ei], a[ai], path),
             };
             if (diff is not null) return diff;
@@ -105,7 +173,7 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
     }
 
     /// <summary>The first tag, enumeration value or 1.x Attribute Name in <paramref name="e"/> that <paramref name="version"/> does not have.</summary>
-    private static string? VersionCheck(TtlvElement e, KmipVersion version, string path)
+    internal static string? VersionCheck(TtlvElement e, KmipVersion version, string path)
     {
         if (KmipNames.IsExtension(e.Tag)) return null;
         var info = KmipNames.FindTag(e.Tag);
@@ -127,12 +195,15 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
                        Without(actual, Tag.TimeStamp, Tag.ClientCorrelationValue, Tag.ServerCorrelationValue), path);
     }
 
-    private string? BatchItem(TtlvElement expected, TtlvElement actual, string path)
+    private string? BatchItem(TtlvElement expected, TtlvElement actual, string path, TtlvElement? requestItem)
     {
         var operation = expected.Find(Tag.Operation) is { } op ? (Operation)op.UInt32 : (Operation)0;
         var ep = expected.Find(Tag.ResponsePayload);
         var ap = actual.Find(Tag.ResponsePayload);
-        _inGeneratedObject = ep?.Find(Tag.UniqueIdentifier) is { } id && placeholders.NameOf(id) is { } idName && _generatedObjects.Contains(idName);
+        var rp = requestItem?.Find(Tag.RequestPayload);
+        string? objectName = ep?.Find(Tag.UniqueIdentifier) is { } id ? placeholders.NameOf(id) : null;
+        _inGeneratedObject = objectName is not null && _generatedObjects.Contains(objectName);
+        VariableOutputs(operation, objectName, rp, ep);
         try
         {
             string? diff;
@@ -145,11 +216,47 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
                 foreach (var item in ep.Children)
                     if (item.Tag is Tag.UniqueIdentifier or Tag.PrivateKeyUniqueIdentifier or Tag.PublicKeyUniqueIdentifier && placeholders.NameOf(item) is { } name)
                         _generatedObjects.Add(name);
+            if (diff is null && ep is not null)
+                foreach (var item in ep.Children)
+                    if (placeholders.NameOf(item) is { } name && (item.Tag == Tag.PublicKeyUniqueIdentifier
+                        || item.Tag == Tag.UniqueIdentifier && operation == Operation.Register && rp?.Find(Tag.ObjectType) is { } type && type.UInt32 == (uint)ObjectType.PublicKey))
+                        _publicKeys.Add(name);
+            if (ap is not null)
+                foreach (var item in ap.Children)
+                    if (item.Type == ItemType.ByteString && OutputTags.Contains(item.Tag)) bindings.SetLatest(item);
             return diff;
         }
         finally
         {
             _inGeneratedObject = false;
+            _variableOutputs.Clear();
+        }
+    }
+
+    /// <summary>Rule 7: the outputs of this batch item that depend on a generated key or on randomness.</summary>
+    private void VariableOutputs(Operation operation, string? objectName, TtlvElement? request, TtlvElement? expectedPayload)
+    {
+        bool generatedKey = objectName is not null && _generatedObjects.Contains(objectName);
+        switch (operation)
+        {
+            case Operation.Encrypt:
+                bool publicKey = objectName is not null && _publicKeys.Contains(objectName);
+                bool serverIv = request is not null && request.Find(Tag.IVCounterNonce) is null && expectedPayload?.Find(Tag.IVCounterNonce) is not null;
+                if (generatedKey || publicKey || serverIv) _variableOutputs.UnionWith(s_encryptOutputs);
+                break;
+            case Operation.Sign when generatedKey:
+                _variableOutputs.Add(Tag.SignatureData);
+                break;
+            case Operation.MAC when generatedKey:
+                _variableOutputs.Add(Tag.MACData);
+                break;
+            case Operation.RNGRetrieve:
+                _variableOutputs.Add(Tag.Data);
+                break;
+            case Operation.Decrypt when generatedKey && request?.Find(Tag.Data) is { Type: ItemType.ByteString } data
+                                        && placeholders.NameOf(data) is null && !bindings.TryGetOutput(Tag.Data, data.Bytes, out _):
+                _variableOutputs.Add(Tag.Data);
+                break;
         }
     }
 
@@ -167,6 +274,15 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
         if (Head(expected, actual, path) is { } d) return d;
         if (placeholders.NameOf(expected) is { } name) return Placeholder(name, actual, path);
         if (_inGeneratedObject && expected.Type is ItemType.ByteString or ItemType.BigInteger && s_generatedMaterial.Contains(expected.Tag)) return null;
+        if (expected.Type == ItemType.ByteString && _variableOutputs.Contains(expected.Tag))
+        {
+            if (actual.Bytes.Length != expected.Bytes.Length)
+                return $"{path}: expected a generated value of {expected.Bytes.Length} bytes (the case's is {ShowExpected(expected)}), got {actual.Bytes.Length} bytes";
+            bindings.SetOutput(expected.Tag, expected.Bytes, actual);
+            return null;
+        }
+        if (expected.Tag == Tag.RandomNumberGenerator || expected.Tag == Tag.AttributeValue && expected.Type == ItemType.Structure && expected.Find(Tag.RNGAlgorithm) is not null)
+            return RngParameters(actual, path);
         if (expected.Type == ItemType.Structure)
             return s_attributeSets.Contains(expected.Tag) ? Unordered(expected, actual, path) : Ordered(expected.Children, actual.Children, path);
         bool equal = expected.Type switch
@@ -176,6 +292,23 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
             _ => expected.Number == actual.Number,
         };
         return equal ? null : $"{path}: expected {ShowExpected(expected)}, got {Show(actual)}";
+    }
+
+    /// <summary>Rule 9: a well-formed RNG Parameters structure (KMIP 2.1 §2.1.14), any generator.</summary>
+    private static string? RngParameters(TtlvElement actual, string path)
+    {
+        if (actual.Type != ItemType.Structure) return $"{path}: expected an RNG Parameters structure, got {Show(actual)}";
+        if (actual.Children.Count == 0 || actual.Children[0].Tag != Tag.RNGAlgorithm) return $"{path}/RNGAlgorithm: missing (it must come first), got {Show(actual)}";
+        var seen = new HashSet<Tag>();
+        foreach (var c in actual.Children)
+        {
+            if (!s_rngFields.TryGetValue(c.Tag, out var type)) return $"{path}: unexpected {Show(c)} (not an RNG Parameters field)";
+            if (!seen.Add(c.Tag)) return $"{path}: {Name(c.Tag)} appears twice";
+            if (c.Type != type) return $"{path}/{Name(c.Tag)}: expected type {type}, got {c.Type}";
+            if (type == ItemType.Enumeration && KmipNames.EnumerationFor(c.Tag) is { } en && en.Find(c.UInt32) is null)
+                return $"{path}/{Name(c.Tag)}: 0x{c.UInt32:X} is not a {en.SpecName} value";
+        }
+        return null;
     }
 
     private string? Placeholder(string name, TtlvElement actual, string path)

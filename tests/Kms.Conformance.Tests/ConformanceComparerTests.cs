@@ -302,4 +302,179 @@ public sealed class ConformanceComparerTests
         Assert.NotNull(diff);
         Assert.Contains("Attributes does not exist in KMIP 1.4", diff);
     }
+
+    // ---- Rule 7 (generated cryptographic output), rule 8 (unbound request placeholders), rule 9 (Random Number Generator) ----
+
+    private static string Request(string operation, string payload) =>
+        $"""<RequestMessage><RequestHeader><BatchCount type="Integer" value="1"/></RequestHeader><BatchItem><Operation type="Enumeration" value="{operation}"/><RequestPayload>{payload}</RequestPayload></BatchItem></RequestMessage>""";
+
+    private const string Id0 = "<UniqueIdentifier type=\"TextString\" value=\"$UNIQUE_IDENTIFIER_0\"/>";
+    private const string K1 = "<UniqueIdentifier type=\"TextString\" value=\"k1\"/>";
+
+    private static string Bytes(string tag, string hex) => $"<{tag} type=\"ByteString\" value=\"{hex}\"/>";
+
+    /// <summary>
+    /// One case file: (request, expected response, actual response) per step, the requests and expected responses parsed
+    /// with one set of placeholders, each request substituted by the runner before its step. Returns the first difference
+    /// and the requests as they would have been sent.
+    /// </summary>
+    private static (string? Difference, List<TtlvElement> Sent) Replay(params (string Request, string Expected, string Actual)[] steps)
+    {
+        var placeholders = new Placeholders();
+        var messages = KmipXml.ReadTestCase(new StringReader("<KMIP>" + string.Concat(steps.Select(s => s.Request + s.Expected)) + "</KMIP>"), placeholders.Sentinel);
+        var bindings = new Bindings();
+        var comparer = new ConformanceComparer(placeholders, bindings);
+        var sent = new List<TtlvElement>();
+        for (int i = 0; i < steps.Length; i++)
+        {
+            sent.Add(ConformanceRunner.Substitute(messages[2 * i], placeholders, bindings));
+            var actual = KmipXml.Parse(steps[i].Actual.Replace("$NOW", "2026-11-23T22:00:00Z"));
+            if (comparer.Compare(messages[2 * i + 1], actual, messages[2 * i]) is { } d) return (d, sent);
+        }
+        return (null, sent);
+    }
+
+    private static (string, string, string) CreateStep() => (
+        Request("Create", "<ObjectType type=\"Enumeration\" value=\"SymmetricKey\"/>"),
+        Message(Item("Create", "<ObjectType type=\"Enumeration\" value=\"SymmetricKey\"/>" + Id0)),
+        Message(Item("Create", "<ObjectType type=\"Enumeration\" value=\"SymmetricKey\"/>" + K1)));
+
+    private static (string, string, string) RegisterStep(string objectType) => (
+        Request("Register", $"<ObjectType type=\"Enumeration\" value=\"{objectType}\"/>"),
+        Message(Item("Register", Id0)),
+        Message(Item("Register", K1)));
+
+    private static (string, string, string) CryptoStep(string operation, string requestData, string expectedOutput, string actualOutput) => (
+        Request(operation, Id0 + requestData),
+        Message(Item(operation, Id0 + expectedOutput)),
+        Message(Item(operation, K1 + actualOutput)));
+
+    [Fact]
+    public void CiphertextUnderAGeneratedKeyIsVariableAndOurOwnIsSentBackForDecrypt()
+    {
+        var (diff, sent) = Replay(
+            CreateStep(),
+            CryptoStep("Encrypt", Bytes("Data", "01020304"), Bytes("Data", "FD912D10"), Bytes("Data", "6F86D382")),
+            CryptoStep("Decrypt", Bytes("Data", "FD912D10"), Bytes("Data", "01020304"), Bytes("Data", "01020304")));
+        Assert.Null(diff);
+        // The Decrypt carried our ciphertext, not the reference server's.
+        Assert.Equal(Convert.FromHexString("6F86D382"), sent[2].FindPath(Kms.Ttlv.Tag.BatchItem, Kms.Ttlv.Tag.RequestPayload, Kms.Ttlv.Tag.Data)!.Bytes);
+
+        // The plaintext of our own ciphertext is deterministic: a wrong one fails.
+        (diff, _) = Replay(
+            CreateStep(),
+            CryptoStep("Encrypt", Bytes("Data", "01020304"), Bytes("Data", "FD912D10"), Bytes("Data", "6F86D382")),
+            CryptoStep("Decrypt", Bytes("Data", "FD912D10"), Bytes("Data", "01020304"), Bytes("Data", "01020305")));
+        Assert.NotNull(diff);
+        Assert.Contains("ResponsePayload/Data", diff);
+
+        // A variable output still has the case's length.
+        (diff, _) = Replay(CreateStep(), CryptoStep("Encrypt", Bytes("Data", "01020304"), Bytes("Data", "FD912D10"), Bytes("Data", "6F86D38211")));
+        Assert.NotNull(diff);
+        Assert.Contains("generated value of 4 bytes", diff);
+    }
+
+    [Fact]
+    public void CiphertextUnderARegisteredKeyIsDeterministic()
+    {
+        var (diff, _) = Replay(RegisterStep("SymmetricKey"), CryptoStep("Encrypt", Bytes("Data", "01020304"), Bytes("Data", "FD912D10"), Bytes("Data", "6F86D382")));
+        Assert.NotNull(diff);
+        Assert.Contains("ResponsePayload/Data", diff);
+        Assert.Null(Replay(RegisterStep("SymmetricKey"), CryptoStep("Encrypt", Bytes("Data", "01020304"), Bytes("Data", "FD912D10"), Bytes("Data", "FD912D10"))).Difference);
+        // A MAC under a registered key too.
+        (diff, _) = Replay(RegisterStep("SymmetricKey"), CryptoStep("MAC", Bytes("Data", "01020304"), Bytes("MACData", "C911E781"), Bytes("MACData", "C911E782")));
+        Assert.NotNull(diff);
+        Assert.Contains("MACData", diff);
+    }
+
+    [Fact]
+    public void PublicKeyEncryptionAndServerChosenIvsAreVariable()
+    {
+        // RSA encryption under a registered public key is randomised.
+        Assert.Null(Replay(RegisterStep("PublicKey"), CryptoStep("Encrypt", Bytes("Data", "01020304"), Bytes("Data", "6AFDBC76"), Bytes("Data", "232760DE"))).Difference);
+        // A server-chosen IV (the request has none) makes the ciphertext and the IV variable ...
+        Assert.Null(Replay(RegisterStep("SymmetricKey"),
+            CryptoStep("Encrypt", Bytes("Data", "01020304"), Bytes("Data", "E768203B") + Bytes("IVCounterNonce", "FF020304"), Bytes("Data", "2E6E0D56") + Bytes("IVCounterNonce", "11223344"))).Difference);
+        // ... but an IV the client gave leaves a registered key's ciphertext deterministic.
+        var (diff, _) = Replay(RegisterStep("SymmetricKey"),
+            CryptoStep("Encrypt", Bytes("Data", "01020304") + Bytes("IVCounterNonce", "FF020304"), Bytes("Data", "E768203B"), Bytes("Data", "2E6E0D56")));
+        Assert.NotNull(diff);
+        Assert.Contains("ResponsePayload/Data", diff);
+    }
+
+    [Fact]
+    public void DecryptOfAForeignCiphertextIsVariableOnlyUnderAGeneratedKey()
+    {
+        Assert.Null(Replay(CreateStep(), CryptoStep("Decrypt", Bytes("Data", "FD912D10"), Bytes("Data", "01020304"), Bytes("Data", "9D6700F7"))).Difference);
+        var (diff, _) = Replay(RegisterStep("SymmetricKey"), CryptoStep("Decrypt", Bytes("Data", "FD912D10"), Bytes("Data", "01020304"), Bytes("Data", "9D6700F7")));
+        Assert.NotNull(diff);
+        Assert.Contains("ResponsePayload/Data", diff);
+    }
+
+    [Fact]
+    public void RngRetrieveDataIsVariableOfTheRequestedLength()
+    {
+        var step = (Request("RNGRetrieve", "<DataLength type=\"Integer\" value=\"4\"/>"), Message(Item("RNGRetrieve", Bytes("Data", "9C0BCD79"))), Message(Item("RNGRetrieve", Bytes("Data", "C3EDF15A"))));
+        Assert.Null(Replay(step).Difference);
+        Assert.NotNull(Replay(step with { Item3 = Message(Item("RNGRetrieve", Bytes("Data", "C3EDF1"))) }).Difference);
+    }
+
+    [Fact]
+    public void AnUnboundRequestPlaceholderTakesTheLatestValueOfItsTag()
+    {
+        var mac = CryptoStep("MAC", Bytes("Data", "01020304"), Bytes("MACData", "C911E781"), Bytes("MACData", "C911E781"));
+        var verify = CryptoStep("MACVerify", Bytes("Data", "01020304") + Bytes("MACData", "$MAC_DATA"),
+            "<ValidityIndicator type=\"Enumeration\" value=\"Valid\"/>", "<ValidityIndicator type=\"Enumeration\" value=\"Valid\"/>");
+        var (diff, sent) = Replay(RegisterStep("SymmetricKey"), mac, verify);
+        Assert.Null(diff);
+        Assert.Equal(Convert.FromHexString("C911E781"), sent[2].FindPath(Kms.Ttlv.Tag.BatchItem, Kms.Ttlv.Tag.RequestPayload, Kms.Ttlv.Tag.MACData)!.Bytes);
+        // No response carried MAC Data before: the request cannot be built.
+        Assert.Throws<KeyNotFoundException>(() => Replay(RegisterStep("SymmetricKey"), verify));
+        // Only the cryptographic output tags: an unbound identifier still fails.
+        Assert.Throws<KeyNotFoundException>(() => Replay((Request("Get", Id0), Message(Item("Get", Id0)), Message(Item("Get", K1)))));
+    }
+
+    private const string ReferenceRng = """<RNGAlgorithm type="Enumeration" value="ANSIX9_31"/><CryptographicAlgorithm type="Enumeration" value="AES"/><CryptographicLength type="Integer" value="256"/>""";
+    private const string OurRng = """<RNGAlgorithm type="Enumeration" value="DRBG"/><CryptographicAlgorithm type="Enumeration" value="AES"/><CryptographicLength type="Integer" value="256"/><DRBGAlgorithm type="Enumeration" value="CTR"/>""";
+
+    [Theory]
+    [InlineData(OurRng, true)]
+    [InlineData("""<RNGAlgorithm type="Enumeration" value="ANSIX9_31"/>""", true)]
+    [InlineData("""<CryptographicAlgorithm type="Enumeration" value="AES"/><RNGAlgorithm type="Enumeration" value="DRBG"/>""", false)]   // RNG Algorithm not first
+    [InlineData("""<CryptographicAlgorithm type="Enumeration" value="AES"/>""", false)]                                                   // no RNG Algorithm
+    [InlineData("""<RNGAlgorithm type="Enumeration" value="0x00000077"/>""", false)]                                                       // not an RNG Algorithm value
+    [InlineData("""<RNGAlgorithm type="Enumeration" value="DRBG"/><DRBGAlgorithm type="Enumeration" value="CTR"/><DRBGAlgorithm type="Enumeration" value="CTR"/>""", false)]
+    [InlineData("""<RNGAlgorithm type="Enumeration" value="DRBG"/><CryptographicLength type="Enumeration" value="0x00000100"/>""", false)]  // wrong item type
+    [InlineData("""<RNGAlgorithm type="Enumeration" value="DRBG"/><KeyFormatType type="Enumeration" value="Raw"/>""", false)]             // not an RNG Parameters field
+    public void RandomNumberGeneratorMustBeWellFormedButDescribesTheServersOwnGenerator(string actualRng, bool accepted)
+    {
+        static string Attributes(string rng) => K1 + $"<Attributes><RandomNumberGenerator>{rng}</RandomNumberGenerator></Attributes>";
+        var step = (Request("GetAttributes", K1), Message(Item("GetAttributes", Attributes(ReferenceRng))), Message(Item("GetAttributes", Attributes(actualRng))));
+        var diff = Replay(step).Difference;
+        Assert.True(accepted == (diff is null), diff ?? "accepted");
+    }
+
+    [Fact]
+    public void RandomNumberGeneratorMustBePresentWhereTheCaseExpectsIt()
+    {
+        var step = (Request("GetAttributes", K1),
+            Message(Item("GetAttributes", K1 + $"<Attributes><RandomNumberGenerator>{ReferenceRng}</RandomNumberGenerator></Attributes>")),
+            Message(Item("GetAttributes", K1 + "<Attributes><CryptographicLength type=\"Integer\" value=\"256\"/></Attributes>")));
+        var diff = Replay(step).Difference;
+        Assert.NotNull(diff);
+        Assert.Contains("RandomNumberGenerator", diff);
+    }
+
+    [Fact]
+    public void RandomNumberGeneratorIn1xAttributeForm()
+    {
+        static string Message14(string payload) => Message(Item("GetAttributes", payload)).Replace("""ProtocolVersionMajor type="Integer" value="2""", """ProtocolVersionMajor type="Integer" value="1""")
+            .Replace("""ProtocolVersionMinor type="Integer" value="1""", """ProtocolVersionMinor type="Integer" value="4""");
+        static string Rng(string name, string value) => $"<Attribute><AttributeName type=\"TextString\" value=\"{name}\"/><AttributeValue>{value}</AttributeValue></Attribute>";
+        var expected = Message14(K1 + Rng("Random Number Generator", ReferenceRng));
+        Assert.Null(Replay((Request("GetAttributes", K1), expected, Message14(K1 + Rng("Random Number Generator", OurRng)))).Difference);
+        // The attribute name is still compared exactly, and a malformed value is still rejected.
+        Assert.NotNull(Replay((Request("GetAttributes", K1), expected, Message14(K1 + Rng("Digest", OurRng)))).Difference);
+        Assert.NotNull(Replay((Request("GetAttributes", K1), expected, Message14(K1 + Rng("Random Number Generator", "<CryptographicAlgorithm type=\"Enumeration\" value=\"AES\"/>")))).Difference);
+    }
 }

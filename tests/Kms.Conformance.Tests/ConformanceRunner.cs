@@ -14,6 +14,9 @@ public sealed record CaseResult(string RelativePath, bool Passed, int Steps, int
     /// <summary>With <c>continueAfterDifference</c>: every step's difference ("step n/N: ..."), not only the first.</summary>
     public List<string> AllDifferences { get; init; } = [];
 
+    /// <summary>The responses received, in step order (for the <c>KMS_CONFORMANCE_DUMP</c> diagnostic).</summary>
+    public List<TtlvElement> Responses { get; init; } = [];
+
     public override string ToString() => Passed ? $"{RelativePath}: pass ({Steps} steps)" : $"{RelativePath}: step {FailedStep}/{Steps}: {Detail}";
 }
 
@@ -36,6 +39,7 @@ public static class ConformanceRunner
     {
         CaseResult? first = null;
         var all = new List<string>();
+        var responses = new List<TtlvElement>();
         var bindings = new Bindings();
         var comparer = new ConformanceComparer(testCase.Placeholders, bindings);
         var transport = TestCase.TransportOf(testCase.Name);
@@ -73,7 +77,8 @@ public static class ConformanceRunner
                     Record(Fail(step, label, $"transport: {e.GetType().Name}: {e.Message}"));
                     return Done();
                 }
-                if (comparer.Compare(expectedResponse, actual) is { } diff && Record(Fail(step, label, diff + ServerSaid(actual))))
+                responses.Add(actual);
+                if (comparer.Compare(expectedResponse, actual, expectedRequest) is { } diff && Record(Fail(step, label, diff + ServerSaid(actual))))
                     return Done();
             }
             return Done();
@@ -95,10 +100,15 @@ public static class ConformanceRunner
             return !continueAfterDifference;
         }
 
-        CaseResult Done() => (first ?? new CaseResult(testCase.RelativePath, true, testCase.Steps.Count, -1, "")) with { AllDifferences = all };
+        CaseResult Done() => (first ?? new CaseResult(testCase.RelativePath, true, testCase.Steps.Count, -1, "")) with { AllDifferences = all, Responses = responses };
     }
 
-    /// <summary>A copy of a request with every placeholder replaced: bound values, and <c>$NOW±n</c> as the current time ± n seconds.</summary>
+    /// <summary>
+    /// A copy of a request with every placeholder replaced: bound values, and <c>$NOW±n</c> as the current time ± n seconds.
+    /// Two implicit bindings of <see cref="ConformanceComparer"/> apply too: a literal value for which this server's own
+    /// output was recorded (rule 7: a ciphertext, IV, tag, signature or MAC the case got from the reference server) is
+    /// replaced by that output, and a placeholder no response bound yet takes the latest value of its tag (rule 8).
+    /// </summary>
     public static TtlvElement Substitute(TtlvElement e, Placeholders placeholders, Bindings bindings)
     {
         if (e.Type == ItemType.Structure)
@@ -107,10 +117,16 @@ public static class ConformanceRunner
             foreach (var c in e.Children) children.Add(Substitute(c, placeholders, bindings));
             return TtlvElement.Structure(e.Tag, children);
         }
-        if (placeholders.NameOf(e) is not { } name) return e;
+        if (placeholders.NameOf(e) is not { } name)
+            return e.Type == ItemType.ByteString && bindings.TryGetOutput(e.Tag, e.Bytes, out var ours) ? TtlvElement.ByteString(e.Tag, ours.Bytes) : e;
         if (Placeholders.IsTime(name))
             return TtlvElement.DateTime(e.Tag, DateTimeOffset.UtcNow.ToUnixTimeSeconds() + Placeholders.TimeOffset(name));
-        if (!bindings.TryGet(name, out var bound)) throw new KeyNotFoundException($"request uses {name} before any response bound it");
+        if (!bindings.TryGet(name, out var bound))
+        {
+            if (!(ConformanceComparer.OutputTags.Contains(e.Tag) && bindings.TryGetLatest(e.Tag, out bound)))
+                throw new KeyNotFoundException($"request uses {name} before any response bound it");
+            bindings.Set(name, bound);
+        }
         return e.Type switch
         {
             ItemType.TextString when bound.Type == ItemType.TextString => TtlvElement.TextString(e.Tag, bound.Text),

@@ -15,7 +15,8 @@ public sealed class ServerFixture : IAsyncLifetime
 /// against conformance-expectations.tsv (see <see cref="ExpectationTable"/>). Set <c>KMS_CONFORMANCE_RECORD</c> to a
 /// file path to append each outcome there (one TSV row per case, used to write the table's first version), and
 /// <c>KMS_CONFORMANCE_ALL</c> to a file path to run every step past the first difference and append all differences
-/// there (a diagnostic listing of every deviation; the pass/exception check still uses the first one).
+/// there (a diagnostic listing of every deviation; the pass/exception check still uses the first one), and
+/// <c>KMS_CONFORMANCE_DUMP</c> to a folder to write the responses received, one XML file per case.
 /// </summary>
 public abstract class ConformanceTestsBase(ServerFixture fixture)
 {
@@ -30,6 +31,11 @@ public abstract class ConformanceTestsBase(ServerFixture fixture)
         if (all is { Length: > 0 })
             lock (s_recordLock)
                 File.AppendAllLines(all, result.AllDifferences.Select(d => relativePath + "\t" + d.Replace('\t', ' ')));
+        if (Environment.GetEnvironmentVariable("KMS_CONFORMANCE_DUMP") is { Length: > 0 } dump)
+        {
+            string file = Path.Combine(dump, relativePath.Replace('/', '_'));
+            File.WriteAllText(file, string.Concat(result.Responses.Select(r => Kms.Ttlv.Xml.KmipXml.Serialize(r) + "\n")));
+        }
         if (Environment.GetEnvironmentVariable("KMS_CONFORMANCE_RECORD") is { Length: > 0 } record)
         {
             string reason = result.Passed ? "" : result.ToString()[(relativePath.Length + 2)..].Replace('\t', ' ');

@@ -30,14 +30,21 @@ public static class ReadmeSection
             encoded to binary TTLV and sent over the mutual-TLS socket (the MSGENC-HTTPS/JSON/XML cases go to HTTPS `/kmip` in
             their own encoding), and each response is compared with the expected one by `ConformanceComparer`, which allows
             only the variations of Profiles 2.1 §4.1: generated identifiers (bound per file to `$UNIQUE_IDENTIFIER_n` and
-            reused in later requests), time stamps, generated key material, ciphertexts, nonces, tags and random data,
-            attribute order, extra attributes, Result Message text, and the server's own Query capability lists. Everything
-            else (status, reason, operation, object types, every deterministic value) must match. Each file runs as its own
-            client identity, so objects of other files are invisible to it.
+            reused in later requests), time stamps, generated key material, attribute order, extra attributes, Result
+            Message text, and the server's own Query capability lists. Cryptographic output is variable only where it depends
+            on a key the server generated or on randomness: ciphertexts, MACs and signatures under generated keys, public-key
+            (RSA) encryption, server-chosen IVs, RNG Retrieve data; it must keep the case's length, and wherever a later
+            request carries the reference server's value the runner sends this server's own instead, so the Decrypt, MAC
+            Verify or Signature Verify that follows is checked exactly. The Random Number Generator attribute describes the
+            server's own generator (it reports SP 800-90A CTR_DRBG with AES-256, not the reference server's ANSI X9.31): it
+            must be present where the case expects it and be a well-formed RNG Parameters structure. Everything else
+            (status, reason, operation, object types, every deterministic value) must match; the rules, each with a test
+            that a wrong value still fails, are documented in `ConformanceComparer`. Each file runs as its own client
+            identity, so objects of other files are invisible to it.
 
             The table below is `tests/Kms.Conformance.Tests/conformance-expectations.tsv`: a case marked pass must pass; an
-            exception must still fail, for the reason given (the first difference observed), so a fixed case forces the table
-            to be updated. Nothing is skipped. Reproduce with:
+            exception must still fail, for the reason given (why, where, and whose work fixes it), so a fixed case forces the
+            table to be updated. Nothing is skipped. Reproduce with:
 
             ```bash
             dotnet build tests/Kms.Conformance.Tests -c Release
@@ -66,7 +73,9 @@ public static class ReadmeSection
 
             Known client traps from the field, probed by `VersionTrapTests` (`version-traps.tsv`): a KMIP 1.0 client gets
             only attributes KMIP 1.0 has; a 1.4 Get of an asymmetric key carries no attributes inside the Key Value;
-            Operation Policy Name is accepted from 1.x clients; Locate by Name returns the named object, not the first one.
+            Operation Policy Name is accepted from 1.x clients; Locate by Name returns the named object, not the first one; a
+            KMIP 1.2 client's key pair carries no 1.3+ attribute (Random Number Generator). Every response of these probes
+            must be in the request's protocol version and use only that version's tags, enumeration values and attribute names.
 
 
             """.Replace("\r", ""));

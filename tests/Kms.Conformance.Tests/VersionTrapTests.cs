@@ -20,10 +20,16 @@ public sealed class VersionTrapTests(ServerFixture fixture) : IClassFixture<Serv
     private static string Header(KmipVersion v, int batchCount = 1) =>
         $"""<RequestHeader><ProtocolVersion><ProtocolVersionMajor type="Integer" value="{v.Major}"/><ProtocolVersionMinor type="Integer" value="{v.Minor}"/></ProtocolVersion><BatchCount type="Integer" value="{batchCount}"/></RequestHeader>""";
 
+    /// <summary>Sends one operation; the response must be in the request's version and use only that version's tags, enumeration values and attribute names.</summary>
     private static async Task<TtlvElement> SendAsync(KmipClient client, KmipVersion version, string operation, string payload)
     {
         var request = KmipXml.Parse($"""<RequestMessage>{Header(version)}<BatchItem><Operation type="Enumeration" value="{operation}"/><RequestPayload>{payload}</RequestPayload></BatchItem></RequestMessage>""");
-        return TtlvElement.Decode(await client.SendRawAsync(request.ToBytes()));
+        var response = TtlvElement.Decode(await client.SendRawAsync(request.ToBytes()));
+        var pv = response.FindPath(Tag.ResponseHeader, Tag.ProtocolVersion);
+        if (pv?.Find(Tag.ProtocolVersionMajor)?.Int32 != version.Major || pv.Find(Tag.ProtocolVersionMinor)?.Int32 != version.Minor)
+            throw new InvalidDataException($"a KMIP {version} {operation} was answered in another protocol version");
+        if (ConformanceComparer.VersionCheck(response, version, operation) is { } wrong) throw new InvalidDataException(wrong);
+        return response;
     }
 
     /// <summary>The payload of a successful single-item response; throws with the result otherwise.</summary>
@@ -74,6 +80,27 @@ public sealed class VersionTrapTests(ServerFixture fixture) : IClassFixture<Serv
             if (text is not null && KmipNames.TryGetTagBySpecName(text, out var tag) && KmipNames.FindTag(tag) is { } info && !info.ExistsIn(KmipVersion.V1_0))
                 return $"a KMIP 1.0 response names the attribute '{text}', which KMIP 1.0 lacks";
         return attributes.FindAll(Tag.Attribute).Any() ? null : "Get Attributes returned no attributes";
+    });
+
+    [Fact]
+    public Task Kmip12KeyPairGetsOnlyKmip12Attributes() => CheckAsync("1.2-key-pair-attributes", async client =>
+    {
+        // A generated key pair carries attributes of later versions (Random Number Generator is 1.3+, Short Unique Identifier 2.0+).
+        var template = "<CommonTemplateAttribute>"
+            + Attribute1x("Cryptographic Algorithm", """<AttributeValue type="Enumeration" value="RSA"/>""")
+            + Attribute1x("Cryptographic Length", """<AttributeValue type="Integer" value="2048"/>""")
+            + "</CommonTemplateAttribute>"
+            + "<PrivateKeyTemplateAttribute>" + Attribute1x("Cryptographic Usage Mask", """<AttributeValue type="Integer" value="Sign"/>""") + "</PrivateKeyTemplateAttribute>"
+            + "<PublicKeyTemplateAttribute>" + Attribute1x("Cryptographic Usage Mask", """<AttributeValue type="Integer" value="Verify"/>""") + "</PublicKeyTemplateAttribute>";
+        var pair = Payload(await SendAsync(client, KmipVersion.V1_2, "CreateKeyPair", template));
+        foreach (var id in new[] { pair.Find(Tag.PrivateKeyUniqueIdentifier)!.Text, pair.Find(Tag.PublicKeyUniqueIdentifier)!.Text })
+        {
+            // SendAsync rejects any attribute name, tag or value that KMIP 1.2 lacks.
+            var attributes = Payload(await SendAsync(client, KmipVersion.V1_2, "GetAttributes", $"""<UniqueIdentifier type="TextString" value="{id}"/>"""));
+            Payload(await SendAsync(client, KmipVersion.V1_2, "GetAttributeList", $"""<UniqueIdentifier type="TextString" value="{id}"/>"""));
+            if (!attributes.FindAll(Tag.Attribute).Any(a => a.Find(Tag.AttributeName)?.Text == "Cryptographic Algorithm")) return "Get Attributes of a key pair returned no Cryptographic Algorithm";
+        }
+        return null;
     });
 
     [Fact]

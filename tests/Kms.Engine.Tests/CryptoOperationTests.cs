@@ -598,12 +598,13 @@ public sealed class CryptoOperationTests : IDisposable
         Assert.True(ec.VerifyData(data, sig, System.Security.Cryptography.HashAlgorithmName.SHA384, System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence));
     }
 
-    private static TtlvElement WrapSpec(string wrappingId, EncodingOption encoding, TtlvElement? parameters = null)
+    private static TtlvElement WrapSpec(string wrappingId, EncodingOption? encoding, TtlvElement? parameters = null)
     {
         var eki = TtlvElement.Structure(Tag.EncryptionKeyInformation, Req.Id(wrappingId));
         if (parameters is not null) eki.Children.Add(parameters);
-        return TtlvElement.Structure(Tag.KeyWrappingSpecification,
-            TtlvElement.Enumeration(Tag.WrappingMethod, (uint)WrappingMethod.Encrypt), eki, TtlvElement.Enumeration(Tag.EncodingOption, (uint)encoding));
+        var spec = TtlvElement.Structure(Tag.KeyWrappingSpecification, TtlvElement.Enumeration(Tag.WrappingMethod, (uint)WrappingMethod.Encrypt), eki);
+        if (encoding is { } e) spec.Children.Add(TtlvElement.Enumeration(Tag.EncodingOption, (uint)e));
+        return spec;
     }
 
     [Fact]
@@ -627,6 +628,10 @@ public sealed class CryptoOperationTests : IDisposable
         _t.Fails(ResultReason.Sensitive, Operation.Get, Req.Payload(Req.Id(sensitive)));
         var ttlv = _t.Ok(Operation.Get, Req.Payload(Req.Id(sensitive), WrapSpec(kek, EncodingOption.TTLVEncoding)));
         Assert.Equal((uint)EncodingOption.TTLVEncoding, ttlv.FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyWrappingData, Tag.EncodingOption)!.UInt32);
+        // No Encoding Option asked: TTLV Encoding (KMIP 2.1 §2.1.5), and the Key Wrapping Data does not name it (OASIS AX-M-2).
+        var byDefault = _t.Ok(Operation.Get, Req.Payload(Req.Id(sensitive), WrapSpec(kek, null))).FindPath(Tag.SymmetricKey, Tag.KeyBlock)!;
+        Assert.Null(byDefault.FindPath(Tag.KeyWrappingData, Tag.EncodingOption));
+        Assert.Equal(ttlv.FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue)!.Bytes, byDefault.Find(Tag.KeyValue)!.Bytes);
 
         // RSA-OAEP (SHA-256) under a KMS public key; the BCL unwraps with the private key.
         var (priv, pub) = Pair(CryptographicAlgorithm.RSA, 2048, privateMask: CryptographicUsageMask.UnwrapKey, publicMask: CryptographicUsageMask.WrapKey);

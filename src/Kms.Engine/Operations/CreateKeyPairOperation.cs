@@ -83,6 +83,8 @@ internal sealed class CreateKeyPairOperation : IKmipOperation
             if (o.Get(Tag.CryptographicLength) is null) o.AddInstance(TtlvElement.Integer(Tag.CryptographicLength, d.Bits));
             if (d.Curve != 0 && o.Get(Tag.CryptographicDomainParameters) is null)
                 o.AddInstance(TtlvElement.Structure(Tag.CryptographicDomainParameters, TtlvElement.Enumeration(Tag.RecommendedCurve, (uint)d.Curve)));
+            // KMIP 1.3+ §3.44 / 2.1 §4.50: the generator the key pair came from (BouncyCastle over the OS CSPRNG, see Keys).
+            if (o.Get(Tag.RandomNumberGenerator) is null) o.AddInstance(ObjectBuilder.GeneratorAttribute());
         }
     }
 

@@ -28,7 +28,8 @@ internal static class KeyWrapping
         if (method != WrappingMethod.Encrypt || spec.Find(Tag.MACSignatureKeyInformation) is not null)
             throw new KmipFault(ResultReason.KeyWrapTypeNotSupported, "Only the Encrypt wrapping method is supported", ResultReason.FeatureNotSupported);
         var eki = spec.Find(Tag.EncryptionKeyInformation) ?? throw KmipFault.Missing("Encryption Key Information is required");
-        var encoding = spec.Find(Tag.EncodingOption) is { Type: ItemType.Enumeration } e ? (EncodingOption)e.UInt32 : EncodingOption.TTLVEncoding;
+        var encodingOption = spec.Find(Tag.EncodingOption);
+        var encoding = encodingOption is { Type: ItemType.Enumeration } e ? (EncodingOption)e.UInt32 : EncodingOption.TTLVEncoding;
         var block = value.Find(Tag.KeyBlock) ?? throw new KmipFault(ResultReason.InvalidObjectType, "Only keys can be wrapped", ResultReason.InvalidField);
         if (block.Find(Tag.KeyWrappingData) is not null) throw new KmipFault(ResultReason.KeyWrapTypeNotSupported, "The key is already wrapped", ResultReason.FeatureNotSupported);
         var keyValue = block.Find(Tag.KeyValue) ?? throw KmipFault.Missing("The key has no Key Value");
@@ -79,7 +80,8 @@ internal static class KeyWrapping
         var wrappingData = TtlvElement.Structure(Tag.KeyWrappingData,
             TtlvElement.Enumeration(Tag.WrappingMethod, (uint)WrappingMethod.Encrypt), eki);
         if (iv is not null) wrappingData.Children.Add(TtlvElement.ByteString(Tag.IVCounterNonce, iv));
-        wrappingData.Children.Add(TtlvElement.Enumeration(Tag.EncodingOption, (uint)encoding));
+        // KMIP 2.1 §2.1.5: an absent Encoding Option means TTLV Encoding; it is echoed only when the client gave one (AX-M-2).
+        if (encodingOption is not null) wrappingData.Children.Add(TtlvElement.Enumeration(Tag.EncodingOption, (uint)encoding));
         var newBlock = TtlvElement.Structure(Tag.KeyBlock);
         foreach (var c in block.Children)
         {
