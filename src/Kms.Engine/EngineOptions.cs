@@ -46,6 +46,12 @@ public sealed class EngineOptions
     /// <summary>The clock for lifecycle dates and time stamps.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// How many decoded objects the engine keeps for its allocation-free read path (<see cref="ObjectCache"/>);
+    /// 0 turns the cache off. Each entry holds one object's attributes and key material in memory.
+    /// </summary>
+    public int ObjectCacheEntries { get; init; } = 16_384;
+
     /// <summary>The Vendor Identification returned by Query.</summary>
     public string VendorIdentification { get; init; } = "Kms";
 

@@ -13,7 +13,7 @@ namespace Kms.Engine.Tests;
 internal sealed class TestEngine : IDisposable
 {
     public TestEngine(IReadOnlyList<string>? privilegedUsers = null, TimeProvider? clock = null, IAuditSink? audit = null, TtlvLimits? limits = null,
-        Kms.Engine.Crypto.AlgorithmPolicy? policy = null)
+        Kms.Engine.Crypto.AlgorithmPolicy? policy = null, int objectCacheEntries = 16_384)
     {
         Directory = Path.Combine(Path.GetTempPath(), "kms-engine-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
@@ -26,6 +26,7 @@ internal sealed class TestEngine : IDisposable
             Limits = limits ?? TtlvLimits.Default,
             StoreFactory = CreateStore,
             Policy = policy ?? Kms.Engine.Crypto.AlgorithmPolicy.Default,
+            ObjectCacheEntries = objectCacheEntries,
         });
     }
 
