@@ -282,7 +282,7 @@ internal static class MessageProcessor
         }
     }
 
-    private static bool OperationExists(Operation operation, KmipVersion version)
+    internal static bool OperationExists(Operation operation, KmipVersion version)
         => KmipNames.EnumerationFor(Tag.Operation)?.Find((uint)operation) is not { } info || info.ExistsIn(version);
 
     private static ItemResult Fail(ItemResult r, ResultReason reason, string message, KmipVersion version)

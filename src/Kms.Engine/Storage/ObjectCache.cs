@@ -23,6 +23,7 @@ internal sealed class CachedObject
             && obj.Get(Tag.Extractable) is not { Bool: false }
             && obj.Get(Tag.Sensitive) is not { Bool: true }
             && obj.Get(Tag.Fresh) is not { Bool: true };
+        if (!obj.IsDestroyed && obj.Value is not null && !obj.Archived) SymmetricKey = CipherKey.TryCreate(obj);
     }
 
     /// <summary>The decoded object; read-only.</summary>
@@ -33,6 +34,53 @@ internal sealed class CachedObject
 
     /// <summary>Whether a plain Get (no format conversion, wrapping or compression) returns <see cref="EncodedValue"/> with no write.</summary>
     public bool Gettable { get; }
+
+    /// <summary>The raw key and stored cipher parameters of a Symmetric Key or Secret Data usable by Encrypt/Decrypt, else null.</summary>
+    public CipherKey? SymmetricKey { get; }
+}
+
+/// <summary>
+/// What single-part symmetric Encrypt/Decrypt needs from a key object, read once when the object is cached: the key
+/// bytes (as <see cref="Operations.CryptoSupport.SymmetricKey"/> reads them) and the object's Cryptographic Parameters
+/// fields that drive a symmetric cipher (as <see cref="Operations.CryptoSupport.Parameters"/> merges them under a
+/// request's).
+/// </summary>
+internal sealed class CipherKey
+{
+    private CipherKey(byte[] key, ManagedObject obj)
+    {
+        Key = key;
+        DefaultAlgorithm = Operations.CryptoSupport.Algorithm(obj);
+        if (obj.Get(Tag.CryptographicParameters) is { Type: ItemType.Structure } stored)
+        {
+            StoredAlgorithm = stored.Find(Tag.CryptographicAlgorithm) is { Type: ItemType.Enumeration } a ? a.UInt32 : null;
+            StoredMode = stored.Find(Tag.BlockCipherMode) is { Type: ItemType.Enumeration } m ? m.UInt32 : null;
+            StoredPadding = stored.Find(Tag.PaddingMethod) is { Type: ItemType.Enumeration } p ? p.UInt32 : null;
+            StoredTagLength = stored.Find(Tag.TagLength) is { Type: ItemType.Integer } t ? t.Int32 : null;
+        }
+    }
+
+    public byte[] Key { get; }
+    public CryptographicAlgorithm DefaultAlgorithm { get; }
+    public uint? StoredAlgorithm { get; }
+    public uint? StoredMode { get; }
+    public uint? StoredPadding { get; }
+    public int? StoredTagLength { get; }
+
+    internal static CipherKey? TryCreate(ManagedObject obj)
+    {
+        if (obj.ObjectType is not (ObjectType.SymmetricKey or ObjectType.SecretData)) return null;
+        var block = obj.Value?.Find(Tag.KeyBlock);
+        if (block is null || block.Find(Tag.KeyWrappingData) is not null) return null;
+        try
+        {
+            return new CipherKey(Operations.CryptoSupport.SymmetricKey(obj), obj);
+        }
+        catch (KmipFault)
+        {
+            return null; // a format the cipher operations refuse: the tree path reports it
+        }
+    }
 }
 
 /// <summary>
