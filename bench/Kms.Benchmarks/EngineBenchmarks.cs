@@ -9,8 +9,10 @@ namespace Kms.Benchmarks;
 
 /// <summary>
 /// The whole engine path (decode, access check, store read or durable commit, encode) on the FASTER store in a
-/// temp folder, one caller: Get, Get Attributes, Create (durable) and Locate by name and by tag over
-/// <see cref="Objects"/> keys. Budget for Get: 0 B (not met yet: the first version decodes into a tree).
+/// temp folder, one caller: Get, Get Attributes, Create (durable), Locate by name and by tag over
+/// <see cref="Objects"/> keys, and AES-256-GCM Encrypt (64 B, 4 KiB; IV generated) and Decrypt (64 B).
+/// Budget (bench/allocation-budget.txt): 0 B for Get, Encrypt and Decrypt, which the engine's fast path serves
+/// (Messages/FastPath.cs); the others take the tree path and allocate.
 /// </summary>
 [MemoryDiagnoser]
 public class EngineBenchmarks
@@ -25,6 +27,9 @@ public class EngineBenchmarks
     private byte[] _create = [];
     private byte[] _locateByName = [];
     private byte[] _locateByTag = [];
+    private byte[] _encrypt64 = [];
+    private byte[] _encrypt4K = [];
+    private byte[] _decrypt64 = [];
 
     [GlobalSetup]
     public void Setup()
@@ -45,6 +50,16 @@ public class EngineBenchmarks
         _create = Message(Operation.Create, CreatePayload("bench-new", "new"));
         _locateByName = Message(Operation.Locate, TtlvElement.Structure(Tag.RequestPayload, TtlvElement.Structure(Tag.Attributes,
             TtlvElement.Structure(Tag.Name, TtlvElement.TextString(Tag.NameValue, "key-77"), TtlvElement.Enumeration(Tag.NameType, 1)))));
+        string key = TtlvElement.Decode(Send(Message(Operation.Create, CreatePayload("bench-cipher", "cipher"))))
+            .FindPath(Tag.BatchItem, Tag.ResponsePayload, Tag.UniqueIdentifier)!.Text;
+        Send(Message(Operation.Activate, TtlvElement.Structure(Tag.RequestPayload, TtlvElement.TextString(Tag.UniqueIdentifier, key))));
+        _encrypt64 = Message(Operation.Encrypt, CipherPayload(key, new byte[64]));
+        _encrypt4K = Message(Operation.Encrypt, CipherPayload(key, new byte[4096]));
+        var sealed64 = TtlvElement.Decode(Send(_encrypt64)).FindPath(Tag.BatchItem, Tag.ResponsePayload)!;
+        var decrypt = CipherPayload(key, sealed64.Find(Tag.Data)!.Bytes);
+        decrypt.Children.Add(sealed64.Find(Tag.IVCounterNonce)!);
+        decrypt.Children.Add(sealed64.Find(Tag.AuthenticatedEncryptionTag)!);
+        _decrypt64 = Message(Operation.Decrypt, decrypt);
         _locateByTag = Message(Operation.Locate, TtlvElement.Structure(Tag.RequestPayload, TtlvElement.Integer(Tag.MaximumItems, 10),
             TtlvElement.Structure(Tag.Attributes, TagAttribute("rare"))));
     }
@@ -61,6 +76,9 @@ public class EngineBenchmarks
     [Benchmark] public int CreateDurable() => Process(_create);
     [Benchmark] public int LocateByName() => Process(_locateByName);
     [Benchmark] public int LocateByTag200of2000() => Process(_locateByTag);
+    [Benchmark] public int EncryptAesGcm64() => Process(_encrypt64);
+    [Benchmark] public int EncryptAesGcm4K() => Process(_encrypt4K);
+    [Benchmark] public int DecryptAesGcm64() => Process(_decrypt64);
 
     private int Process(byte[] request)
     {
@@ -79,6 +97,11 @@ public class EngineBenchmarks
     private static TtlvElement TagAttribute(string tag) => TtlvElement.Structure(Tag.Attribute,
         TtlvElement.TextString(Tag.VendorIdentification, "cosmian"), TtlvElement.TextString(Tag.AttributeName, "tag"),
         TtlvElement.TextString(Tag.AttributeValue, "[\"" + tag + "\"]"));
+
+    private static TtlvElement CipherPayload(string id, byte[] data) => TtlvElement.Structure(Tag.RequestPayload,
+        TtlvElement.TextString(Tag.UniqueIdentifier, id),
+        TtlvElement.Structure(Tag.CryptographicParameters, TtlvElement.Enumeration(Tag.BlockCipherMode, (uint)BlockCipherMode.GCM)),
+        TtlvElement.ByteString(Tag.Data, data));
 
     private static TtlvElement CreatePayload(string name, string tag) => TtlvElement.Structure(Tag.RequestPayload,
         TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),

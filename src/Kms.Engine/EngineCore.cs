@@ -15,7 +15,8 @@ internal sealed class EngineCore
     internal EngineCore(EngineOptions options, IObjectStore store)
     {
         Options = options;
-        Store = store;
+        Cache = new ObjectCache(store, options.ObjectCacheEntries);
+        Store = Cache; // every read and commit passes the cache, so no commit path can skip its invalidation
         Access = new AccessControl(this);
         IKmipOperation[] ops =
         [
@@ -34,6 +35,7 @@ internal sealed class EngineCore
 
     internal EngineOptions Options { get; }
     internal IObjectStore Store { get; }
+    internal ObjectCache Cache { get; }
     internal AccessControl Access { get; }
     internal FrozenDictionary<Operation, IKmipOperation> Operations { get; }
 

@@ -53,6 +53,12 @@ public sealed class EngineOptions
     /// </summary>
     public bool UnwrapOnRegister { get; init; }
 
+    /// <summary>
+    /// How many decoded objects the engine keeps for its allocation-free read path (<see cref="ObjectCache"/>);
+    /// 0 turns the cache off. Each entry holds one object's attributes and key material in memory.
+    /// </summary>
+    public int ObjectCacheEntries { get; init; } = 16_384;
+
     /// <summary>The Vendor Identification returned by Query.</summary>
     public string VendorIdentification { get; init; } = "Kms";
 

@@ -54,6 +54,9 @@ public sealed class KmsEngine : IDisposable
         return MessageProcessor.Process(_core, requestMessage, responseMessage, caller);
     }
 
+    /// <summary>The engine's shared state (tests and benchmarks).</summary>
+    internal EngineCore Core => _core;
+
     /// <summary>A cheap readiness probe of the store.</summary>
     public bool IsHealthy() => Volatile.Read(ref _disposed) == 0 && _core.Store.IsHealthy();
 

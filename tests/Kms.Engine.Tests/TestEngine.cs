@@ -13,7 +13,7 @@ namespace Kms.Engine.Tests;
 internal sealed class TestEngine : IDisposable
 {
     public TestEngine(IReadOnlyList<string>? privilegedUsers = null, TimeProvider? clock = null, IAuditSink? audit = null, TtlvLimits? limits = null,
-        Kms.Engine.Crypto.AlgorithmPolicy? policy = null, bool unwrapOnRegister = false)
+        Kms.Engine.Crypto.AlgorithmPolicy? policy = null, bool unwrapOnRegister = false, int objectCacheEntries = 16_384)
     {
         Directory = Path.Combine(Path.GetTempPath(), "kms-engine-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
@@ -27,6 +27,7 @@ internal sealed class TestEngine : IDisposable
             StoreFactory = CreateStore,
             Policy = policy ?? Kms.Engine.Crypto.AlgorithmPolicy.Default,
             UnwrapOnRegister = unwrapOnRegister,
+            ObjectCacheEntries = objectCacheEntries,
         });
     }
 

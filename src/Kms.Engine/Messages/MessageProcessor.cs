@@ -45,6 +45,10 @@ internal static class MessageProcessor
     }
 
     public static MessageOutcome Process(EngineCore engine, ReadOnlySpan<byte> request, IBufferWriter<byte> output, CallerIdentity caller)
+        => FastPath.TryProcess(engine, request, output, caller) ? MessageOutcome.Answered : ProcessTree(engine, request, output, caller);
+
+    /// <summary>The reference path: the whole message as a tree, any shape (the fast path must answer byte for byte as this does).</summary>
+    internal static MessageOutcome ProcessTree(EngineCore engine, ReadOnlySpan<byte> request, IBufferWriter<byte> output, CallerIdentity caller)
     {
         var limits = engine.Options.Limits;
         long now = engine.NowSeconds;
@@ -119,7 +123,7 @@ internal static class MessageProcessor
         return MessageOutcome.Answered;
     }
 
-    private static bool TryServe(KmipVersion requested, out KmipVersion version)
+    internal static bool TryServe(KmipVersion requested, out KmipVersion version)
     {
         switch (requested.Major)
         {
@@ -278,7 +282,7 @@ internal static class MessageProcessor
         }
     }
 
-    private static bool OperationExists(Operation operation, KmipVersion version)
+    internal static bool OperationExists(Operation operation, KmipVersion version)
         => KmipNames.EnumerationFor(Tag.Operation)?.Find((uint)operation) is not { } info || info.ExistsIn(version);
 
     private static ItemResult Fail(ItemResult r, ResultReason reason, string message, KmipVersion version)

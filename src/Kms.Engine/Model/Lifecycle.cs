@@ -45,7 +45,11 @@ internal static class Lifecycle
     /// </summary>
     public static void RequireUsage(ManagedObject obj, CryptographicUsageMask required)
     {
-        if ((obj.UsageMask & required) != required)
-            throw new KmipFault(ResultReason.IncompatibleCryptographicUsageMask, "Cryptographic Usage Mask does not allow this use", ResultReason.PermissionDenied);
+        if (UsageFault(obj, required) is { } fault) throw fault;
     }
+
+    /// <summary>The fault of <see cref="RequireUsage"/>, or null when the mask holds every bit of <paramref name="required"/>.</summary>
+    public static KmipFault? UsageFault(ManagedObject obj, CryptographicUsageMask required)
+        => (obj.UsageMask & required) == required ? null
+        : new KmipFault(ResultReason.IncompatibleCryptographicUsageMask, "Cryptographic Usage Mask does not allow this use", ResultReason.PermissionDenied);
 }

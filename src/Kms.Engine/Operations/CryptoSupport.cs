@@ -52,16 +52,29 @@ internal static class CryptoSupport
     /// </remarks>
     public static ManagedObject LoadKey(OperationContext ctx, TtlvElement payload, Permission permission, CryptographicUsageMask usage, params ReadOnlySpan<State> states)
     {
-        bool protect = (usage & (CryptographicUsageMask.Encrypt | CryptographicUsageMask.Sign | CryptographicUsageMask.MACGenerate)) != 0;
         var id = ctx.ResolveId(payload);
         var obj = ctx.Load(id, permission);
-        if (obj.IsDestroyed || obj.Value is null) throw new KmipFault(ResultReason.ObjectDestroyed, "Object destroyed", ResultReason.ItemNotFound);
-        if (obj.Archived) throw new KmipFault(ResultReason.ObjectArchived, "Object archived");
-        Lifecycle.Require(obj, "The key is not in a state that allows this operation", states);
-        if (protect && obj.Date(Tag.ProtectStopDate) is { } stop && stop <= ctx.Now) throw KmipFault.WrongState("The Protect Stop Date has passed");
-        if (!protect && obj.Date(Tag.ProcessStartDate) is { } start && start > ctx.Now) throw KmipFault.WrongState("The Process Start Date is not reached");
-        Lifecycle.RequireUsage(obj, usage);
+        if (KeyFault(obj, ctx.Now, usage, states) is { } fault) throw fault;
         return obj;
+    }
+
+    /// <summary>
+    /// Why <paramref name="obj"/> may not serve <paramref name="usage"/> at <paramref name="now"/>, or null when it may (the
+    /// checks of <see cref="LoadKey"/> after the access check). The state is the one the dates give at
+    /// <paramref name="now"/> (<see cref="Lifecycle.Effective"/>), so a shared, unrefreshed object gets the same answer.
+    /// </summary>
+    public static KmipFault? KeyFault(ManagedObject obj, long now, CryptographicUsageMask usage, ReadOnlySpan<State> states)
+    {
+        bool protect = (usage & (CryptographicUsageMask.Encrypt | CryptographicUsageMask.Sign | CryptographicUsageMask.MACGenerate)) != 0;
+        if (obj.IsDestroyed || obj.Value is null) return new KmipFault(ResultReason.ObjectDestroyed, "Object destroyed", ResultReason.ItemNotFound);
+        if (obj.Archived) return new KmipFault(ResultReason.ObjectArchived, "Object archived");
+        var state = Lifecycle.Effective(obj, now);
+        bool allowed = false;
+        foreach (var s in states) allowed |= s == state;
+        if (!allowed) return KmipFault.WrongState("The key is not in a state that allows this operation");
+        if (protect && obj.Date(Tag.ProtectStopDate) is { } stop && stop <= now) return KmipFault.WrongState("The Protect Stop Date has passed");
+        if (!protect && obj.Date(Tag.ProcessStartDate) is { } start && start > now) return KmipFault.WrongState("The Process Start Date is not reached");
+        return Lifecycle.UsageFault(obj, usage);
     }
 
     public static CryptographicAlgorithm Algorithm(ManagedObject obj)

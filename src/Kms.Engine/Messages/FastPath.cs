@@ -1,0 +1,377 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using Kms.Engine.Access;
+using Kms.Engine.Crypto;
+using Kms.Engine.Operations;
+using Kms.Engine.Storage;
+using Kms.Ttlv;
+
+namespace Kms.Engine.Messages;
+
+/// <summary>
+/// The allocation-free path of <see cref="MessageProcessor"/> for its most common message: one batch item that is
+/// a plain Get (KMIP 2.1 §6.1.22, 1.4 §4.11) of an object served as stored, in any protocol version 1.0–2.1. It reads
+/// the request with <see cref="TtlvReader"/>, takes the decoded object from the engine's <see cref="ObjectCache"/>
+/// and writes the response with <see cref="TtlvWriter"/> straight into the output.
+/// </summary>
+/// <remarks>
+/// It answers only what it can answer exactly as the tree path (the one reference implementation) would, byte for
+/// byte: a whitelisted message shape whose Get succeeds without a write. Anything else (other header fields,
+/// several items, a Key Format Type, wrapping, an unknown id, a denied caller, a destroyed, archived, sensitive,
+/// non-extractable or Fresh object, a store failure) returns false before anything is written, and the tree path
+/// answers. A differential test runs both paths over many request variants.
+/// </remarks>
+internal static class FastPath
+{
+    /// <summary>Longest Unique Identifier (UTF-8 bytes) the fast path decodes on the stack; longer ones take the tree path.</summary>
+    private const int MaxIdBytes = 256;
+
+    /// <summary>The fields of a request the fast path may serve; spans borrow the request buffer.</summary>
+    private ref struct FastRequest
+    {
+        public KmipVersion Requested;
+        public Operation Operation;
+        public ReadOnlySpan<byte> CorrelationValue;
+        public bool HasCorrelationValue;
+        public ReadOnlySpan<byte> BatchItemId;
+        public bool HasBatchItemId;
+        public FastPayload Payload;
+    }
+
+    /// <summary>The Cryptographic Parameters fields the fast path knows; null = absent.</summary>
+    private struct ParameterFields
+    {
+        public uint? Algorithm;
+        public uint? Mode;
+        public uint? Padding;
+        public int? TagLength;
+    }
+
+    /// <summary>
+    /// The Request Payload fields the fast path knows (Get: Unique Identifier only; Encrypt/Decrypt: single-part,
+    /// with Cryptographic Parameters limited to the fields that drive a symmetric cipher).
+    /// </summary>
+    private ref struct FastPayload
+    {
+        public ReadOnlySpan<byte> UniqueIdentifier;
+        public bool HasUniqueIdentifier;
+        public ReadOnlySpan<byte> Data;
+        public bool HasData;
+        public ReadOnlySpan<byte> Iv;
+        public bool HasIv;
+        public ReadOnlySpan<byte> Aad;
+        public bool HasAad;
+        public ReadOnlySpan<byte> AuthenticationTag;
+        public bool HasAuthenticationTag;
+        public bool HasParameters;
+        public ParameterFields Parameters;
+
+        /// <summary>True when nothing but the Unique Identifier was given (a plain Get).</summary>
+        public readonly bool IdOnly => HasUniqueIdentifier && !HasData && !HasIv && !HasAad && !HasAuthenticationTag && !HasParameters;
+    }
+
+    /// <summary>Answers <paramref name="request"/> if it has a shape this path serves; false (nothing written) otherwise.</summary>
+    public static bool TryProcess(EngineCore engine, ReadOnlySpan<byte> request, IBufferWriter<byte> output, CallerIdentity caller)
+    {
+        var limits = engine.Options.Limits;
+        if (request.Length > limits.MaxMessageSize || !TryParse(request, limits.MaxDepth, out var req)) return false;
+        if (!MessageProcessor.TryServe(req.Requested, out var version) || !MessageProcessor.OperationExists(req.Operation, version)) return false;
+        long start = Stopwatch.GetTimestamp();
+        return req.Operation switch
+        {
+            Operation.Get => TryGet(engine, ref req, version, start, output, caller),
+            Operation.Encrypt => TryCipher(engine, ref req, version, start, output, caller, encrypt: true),
+            Operation.Decrypt => TryCipher(engine, ref req, version, start, output, caller, encrypt: false),
+            _ => false,
+        };
+    }
+
+    private static bool TryGet(EngineCore engine, ref FastRequest req, KmipVersion version, long start, IBufferWriter<byte> output, CallerIdentity caller)
+    {
+        if (!req.Payload.IdOnly || !TryLoad(engine, req.Payload.UniqueIdentifier, caller, Permission.Get, out var entry) || !entry.Gettable) return false;
+        var idBytes = req.Payload.UniqueIdentifier;
+
+        var value = entry.EncodedValue!;
+        var writer = new TtlvWriter(output, 160 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + value.Length);
+        try
+        {
+            StartResponse(ref writer, engine, in req, version);
+            writer.StartStructure(Tag.ResponsePayload);
+            writer.WriteEnum(Tag.ObjectType, (uint)entry.Object.ObjectType);
+            writer.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
+            writer.WriteRaw(value);
+            writer.EndStructure();
+            EndResponse(ref writer);
+        }
+        finally { writer.Dispose(); }
+        Audit(engine, caller, req.Operation, entry.Object.Id, start);
+        return true;
+    }
+
+    private static ReadOnlySpan<State> EncryptStates => [State.Active];
+    private static ReadOnlySpan<State> DecryptStates => [State.Active, State.Deactivated, State.Compromised];
+
+    /// <summary>
+    /// Single-part Encrypt/Decrypt with a symmetric key (KMIP 2.1 §6.1.18, §6.1.11), as CipherCore.Run does it: the same
+    /// key checks (CryptoSupport.KeyFault), the request's Cryptographic Parameters over the object's, a generated IV
+    /// when Encrypt gets none, the tag returned (Encrypt) or checked (Decrypt) for AEAD modes. Buffers are pooled, and the
+    /// plaintext buffer of a Decrypt is cleared before it returns to the pool.
+    /// </summary>
+    private static bool TryCipher(EngineCore engine, ref FastRequest req, KmipVersion version, long start, IBufferWriter<byte> output, CallerIdentity caller, bool encrypt)
+    {
+        var p = req.Payload;
+        if (!p.HasData) return false;
+        if (!TryLoad(engine, p.UniqueIdentifier, caller, encrypt ? Permission.Encrypt : Permission.Decrypt, out var entry) || entry.SymmetricKey is not { } key) return false;
+        var obj = entry.Object;
+        var usage = encrypt ? CryptographicUsageMask.Encrypt : CryptographicUsageMask.Decrypt;
+        if (CryptoSupport.KeyFault(obj, engine.NowSeconds, usage, encrypt ? EncryptStates : DecryptStates) is not null) return false;
+
+        uint alg = p.Parameters.Algorithm ?? key.StoredAlgorithm ?? 0;
+        var sp = new SymmetricParameters(alg != 0 ? (CryptographicAlgorithm)alg : key.DefaultAlgorithm,
+            (BlockCipherMode)(p.Parameters.Mode ?? key.StoredMode ?? 0),
+            (PaddingMethod)(p.Parameters.Padding ?? key.StoredPadding ?? 0),
+            p.Parameters.TagLength ?? key.StoredTagLength ?? 16);
+        var policy = engine.Options.Policy;
+        ReadOnlySpan<byte> data = p.Data;
+        bool generated = encrypt && !p.HasIv && sp.DefaultIvLength > 0;
+        Span<byte> ivBuffer = stackalloc byte[16];
+        scoped ReadOnlySpan<byte> iv = p.Iv;
+        if (generated)
+        {
+            if (sp.DefaultIvLength > ivBuffer.Length) return false;
+            var fresh = ivBuffer[..sp.DefaultIvLength];
+            RandomSource.Fill(fresh);
+            iv = fresh;
+        }
+        Span<byte> tag = stackalloc byte[16];
+        if (encrypt) tag = tag[..(sp.IsAead ? Math.Clamp(sp.TagLength, 0, 16) : 0)];
+        else if (sp.IsAead)
+        {
+            if (!p.HasAuthenticationTag) return false;
+            sp = sp with { TagLength = p.AuthenticationTag.Length };
+        }
+
+        int capacity = encrypt ? SymmetricCipher.GetCiphertextLength(sp, data.Length) : data.Length;
+        if (capacity < 0) return false;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(capacity);
+        try
+        {
+            int n;
+            try
+            {
+                n = encrypt
+                    ? SymmetricCipher.Encrypt(policy, sp, key.Key, iv, p.Aad, data, buffer.AsSpan(0, capacity), tag)
+                    : SymmetricCipher.Decrypt(policy, sp, key.Key, iv, p.Aad, data, p.AuthenticationTag, buffer.AsSpan(0, capacity));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return false; // a crypto failure (bad IV, tag, policy…): the tree path reports it
+            }
+
+            var idBytes = p.UniqueIdentifier;
+            scoped var writer = new TtlvWriter(output, 224 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + n);
+            try
+            {
+                StartResponse(ref writer, engine, in req, version);
+                writer.StartStructure(Tag.ResponsePayload);
+                writer.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
+                writer.WriteBytes(Tag.Data, buffer.AsSpan(0, n));
+                if (generated) writer.WriteBytes(Tag.IVCounterNonce, iv);
+                if (encrypt && sp.IsAead) writer.WriteBytes(Tag.AuthenticatedEncryptionTag, tag);
+                writer.EndStructure();
+                EndResponse(ref writer);
+            }
+            finally { writer.Dispose(); }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: !encrypt);
+        }
+        Audit(engine, caller, req.Operation, obj.Id, start);
+        return true;
+    }
+
+    /// <summary>
+    /// The cached object named by <paramref name="idBytes"/> when <paramref name="caller"/> may act on it with
+    /// <paramref name="permission"/>: the same rule as OperationContext.Load (owner, or the permission granted directly
+    /// or through "*"). A caller that may not act gets Permission Denied or Object Not Found from the tree path.
+    /// </summary>
+    private static bool TryLoad(EngineCore engine, ReadOnlySpan<byte> idBytes, CallerIdentity caller, Permission permission, [NotNullWhen(true)] out CachedObject? entry)
+    {
+        entry = null;
+        if (idBytes.Length is 0 or > MaxIdBytes) return false;
+        Span<char> id = stackalloc char[MaxIdBytes];
+        id = id[..Encoding.UTF8.GetChars(idBytes, id)];
+        try
+        {
+            if (!engine.Cache.TryGet(id, out entry)) return false;
+        }
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or IOException or ObjectDisposedException)
+        {
+            return false; // the tree path reports the failure
+        }
+        return AccessControl.MayAct(entry.Object, caller.User, permission);
+    }
+
+    /// <summary>Response Header and the batch item up to its payload, as MessageProcessor.BuildResponse writes a success.</summary>
+    private static void StartResponse(ref TtlvWriter w, EngineCore engine, in FastRequest req, KmipVersion version)
+    {
+        w.StartStructure(Tag.ResponseMessage);
+        w.StartStructure(Tag.ResponseHeader);
+        w.StartStructure(Tag.ProtocolVersion);
+        w.WriteInt32(Tag.ProtocolVersionMajor, version.Major);
+        w.WriteInt32(Tag.ProtocolVersionMinor, version.Minor);
+        w.EndStructure();
+        w.WriteDateTime(Tag.TimeStamp, engine.NowSeconds);
+        if (version >= KmipVersion.V1_4 && req.HasCorrelationValue) w.WriteTextUtf8(Tag.ClientCorrelationValue, req.CorrelationValue);
+        w.WriteInt32(Tag.BatchCount, 1);
+        w.EndStructure();
+        w.StartStructure(Tag.BatchItem);
+        w.WriteEnum(Tag.Operation, (uint)req.Operation);
+        if (req.HasBatchItemId) w.WriteBytes(Tag.UniqueBatchItemID, req.BatchItemId);
+        w.WriteEnum(Tag.ResultStatus, (uint)ResultStatus.Success);
+    }
+
+    private static void EndResponse(ref TtlvWriter w)
+    {
+        w.EndStructure(); // Batch Item
+        w.EndStructure(); // Response Message
+    }
+
+    private static void Audit(EngineCore engine, CallerIdentity caller, Operation operation, string id, long start)
+    {
+        if (engine.Options.Audit is not { } audit) return;
+        var entry = new AuditEntry(engine.Options.Clock.GetUtcNow(), caller, operation, id, ResultStatus.Success, null, Stopwatch.GetElapsedTime(start));
+        audit.Record(in entry);
+    }
+
+    /// <summary>
+    /// Reads a Request Message of the shape {Header {Protocol Version, Batch Count = 1, [Client Correlation Value]},
+    /// one Batch Item {Operation, [Unique Batch Item ID], Request Payload {Unique Identifier (text)}}}: each field at
+    /// most once, in any order, nothing else. The whole message must be valid TTLV and nothing may follow it.
+    /// </summary>
+    private static bool TryParse(ReadOnlySpan<byte> request, int maxDepth, out FastRequest req)
+    {
+        req = default;
+        var r = new TtlvReader(request, maxDepth);
+        if (!Start(ref r, Tag.RequestMessage) || !Start(ref r, Tag.RequestHeader)) return false;
+        bool version = false, count = false;
+        while (r.Read() && r.Token != TtlvToken.EndStructure)
+        {
+            switch (r.Tag)
+            {
+                case Tag.ProtocolVersion when !version && r.Token == TtlvToken.StartStructure:
+                    if (!Value(ref r, Tag.ProtocolVersionMajor, ItemType.Integer)) return false;
+                    int major = r.GetInt32();
+                    if (!Value(ref r, Tag.ProtocolVersionMinor, ItemType.Integer)) return false;
+                    req.Requested = new KmipVersion(major, r.GetInt32());
+                    if (!End(ref r)) return false;
+                    version = true;
+                    break;
+                case Tag.BatchCount when !count && r.Type == ItemType.Integer && r.GetInt32() == 1:
+                    count = true;
+                    break;
+                case Tag.ClientCorrelationValue when !req.HasCorrelationValue && r.Type == ItemType.TextString:
+                    req.CorrelationValue = r.ValueSpan;
+                    req.HasCorrelationValue = true;
+                    break;
+                default:
+                    return false;
+            }
+        }
+        if (r.Token != TtlvToken.EndStructure || !version || !count) return false;
+
+        if (!Start(ref r, Tag.BatchItem)) return false;
+        bool operation = false, payload = false;
+        while (r.Read() && r.Token != TtlvToken.EndStructure)
+        {
+            switch (r.Tag)
+            {
+                case Tag.Operation when !operation && r.Type == ItemType.Enumeration:
+                    req.Operation = (Operation)r.GetUInt32();
+                    operation = true;
+                    break;
+                case Tag.UniqueBatchItemID when !req.HasBatchItemId && r.Type == ItemType.ByteString:
+                    req.BatchItemId = r.ValueSpan;
+                    req.HasBatchItemId = true;
+                    break;
+                case Tag.RequestPayload when !payload && r.Token == TtlvToken.StartStructure:
+                    if (!ReadPayload(ref r, out req.Payload)) return false;
+                    payload = true;
+                    break;
+                default:
+                    return false;
+            }
+        }
+        if (r.Token != TtlvToken.EndStructure || !operation || !payload) return false;
+        // The Request Message ends here, and nothing follows it.
+        return End(ref r) && !r.Read() && r.IsComplete;
+    }
+
+    /// <summary>A Request Payload of known fields, each at most once and of its type; anything else fails.</summary>
+    private static bool ReadPayload(scoped ref TtlvReader r, out FastPayload p)
+    {
+        p = default;
+        while (r.Read() && r.Token != TtlvToken.EndStructure)
+        {
+            if (r.Token == TtlvToken.StartStructure)
+            {
+                if (r.Tag != Tag.CryptographicParameters || p.HasParameters || !ReadParameters(ref r, out p.Parameters)) return false;
+                p.HasParameters = true;
+                continue;
+            }
+            switch (r.Tag)
+            {
+                case Tag.UniqueIdentifier when !p.HasUniqueIdentifier && r.Type == ItemType.TextString:
+                    p.UniqueIdentifier = r.ValueSpan;
+                    p.HasUniqueIdentifier = true;
+                    break;
+                case Tag.Data when !p.HasData && r.Type == ItemType.ByteString:
+                    p.Data = r.ValueSpan;
+                    p.HasData = true;
+                    break;
+                case Tag.IVCounterNonce when !p.HasIv && r.Type == ItemType.ByteString:
+                    p.Iv = r.ValueSpan;
+                    p.HasIv = true;
+                    break;
+                case Tag.AuthenticatedEncryptionAdditionalData when !p.HasAad && r.Type == ItemType.ByteString:
+                    p.Aad = r.ValueSpan;
+                    p.HasAad = true;
+                    break;
+                case Tag.AuthenticatedEncryptionTag when !p.HasAuthenticationTag && r.Type == ItemType.ByteString:
+                    p.AuthenticationTag = r.ValueSpan;
+                    p.HasAuthenticationTag = true;
+                    break;
+                default:
+                    return false;
+            }
+        }
+        return r.Token == TtlvToken.EndStructure && p.HasUniqueIdentifier;
+    }
+
+    /// <summary>Cryptographic Parameters (KMIP 2.1 §2.1.7) holding only Block Cipher Mode, Padding Method, Tag Length and Cryptographic Algorithm.</summary>
+    private static bool ReadParameters(scoped ref TtlvReader r, out ParameterFields p)
+    {
+        p = default;
+        while (r.Read() && r.Token == TtlvToken.Value)
+        {
+            switch (r.Tag)
+            {
+                case Tag.BlockCipherMode when p.Mode is null && r.Type == ItemType.Enumeration: p.Mode = r.GetUInt32(); break;
+                case Tag.PaddingMethod when p.Padding is null && r.Type == ItemType.Enumeration: p.Padding = r.GetUInt32(); break;
+                case Tag.CryptographicAlgorithm when p.Algorithm is null && r.Type == ItemType.Enumeration: p.Algorithm = r.GetUInt32(); break;
+                case Tag.TagLength when p.TagLength is null && r.Type == ItemType.Integer: p.TagLength = r.GetInt32(); break;
+                default: return false;
+            }
+        }
+        return r.Token == TtlvToken.EndStructure;
+    }
+
+    private static bool Start(ref TtlvReader r, Tag tag) => r.Read() && r.Token == TtlvToken.StartStructure && r.Tag == tag;
+
+    private static bool Value(ref TtlvReader r, Tag tag, ItemType type) => r.Read() && r.Token == TtlvToken.Value && r.Tag == tag && r.Type == type;
+
+    private static bool End(ref TtlvReader r) => r.Read() && r.Token == TtlvToken.EndStructure;
+}

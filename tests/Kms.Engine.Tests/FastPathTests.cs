@@ -1,0 +1,470 @@
+using System.Buffers;
+using Kms.Engine.Access;
+using Kms.Engine.Messages;
+using Kms.Ttlv;
+using Kms.Ttlv.Tree;
+
+namespace Kms.Engine.Tests;
+
+/// <summary>
+/// The allocation-free read path (<see cref="FastPath"/>, <see cref="Storage.ObjectCache"/>): it answers byte for byte as
+/// the tree path does, allocates nothing on a warm Get, and never serves a stale object after a commit.
+/// </summary>
+public sealed class FastPathTests : IDisposable
+{
+    private static readonly DateTimeOffset s_start = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly CallerIdentity s_alice = new("alice", "socket", "127.0.0.1");
+    private static readonly CallerIdentity s_bob = new("bob", "socket", "127.0.0.1");
+    private static readonly KmipVersion[] s_versions =
+        [KmipVersion.V1_0, KmipVersion.V1_1, KmipVersion.V1_2, KmipVersion.V1_3, KmipVersion.V1_4, KmipVersion.V2_0, KmipVersion.V2_1, new(1, 7), new(2, 5)];
+
+    private readonly ManualClock _clock = new(s_start);
+    private readonly TestEngine _t;
+
+    public FastPathTests() => _t = new TestEngine(clock: _clock);
+
+    public void Dispose() => _t.Dispose();
+
+    private string Create(params TtlvElement[] extra) => _t.Ok(Operation.Create, Req.CreateAes(256, extra)).Find(Tag.UniqueIdentifier)!.Text;
+
+    private static byte[] GetRequest(KmipVersion version, string id) => Req.Message(version, [(Operation.Get, Req.Payload(Req.Id(id)))]).ToBytes();
+
+    /// <summary>Runs the fast path alone, then the tree path alone; asserts identical bytes and returns whether the fast path served it.</summary>
+    private bool Differential(byte[] request, CallerIdentity caller)
+    {
+        var core = _t.Engine.Core;
+        var fast = new ArrayBufferWriter<byte>();
+        bool served = FastPath.TryProcess(core, request, fast, caller);
+        if (!served)
+        {
+            Assert.Equal(0, fast.WrittenCount); // a fallback writes nothing
+            MessageProcessor.Process(core, request, fast, caller);
+        }
+        var tree = new ArrayBufferWriter<byte>();
+        MessageProcessor.ProcessTree(core, request, tree, caller);
+        if (!tree.WrittenSpan.SequenceEqual(fast.WrittenSpan))
+            Assert.Fail($"served={served}\ntree: {TtlvElement.Decode(tree.WrittenSpan)}\nfast: {TtlvElement.Decode(fast.WrittenSpan)}");
+        return served;
+    }
+
+    [Fact]
+    public void Fast_and_tree_paths_answer_byte_for_byte_alike_over_request_variants_and_versions()
+    {
+        string plain = Create();
+        string fresh = Create();
+        string granted = Create();
+        string grantedAll = Create();
+        string encryptOnly = Create();
+        string sensitive = Create(TtlvElement.Boolean(Tag.Sensitive, true));
+        string locked = Create(TtlvElement.Boolean(Tag.Extractable, false));
+        string destroyed = Create();
+        string archived = Create();
+        string deactivated = Create(TtlvElement.DateTime(Tag.ActivationDate, s_start.ToUnixTimeSeconds() - 10),
+            TtlvElement.DateTime(Tag.DeactivationDate, s_start.ToUnixTimeSeconds() + 5));
+        string created1x = _t.Ok(Operation.Create, Req.CreateAes1(128), KmipVersion.V1_2).Find(Tag.UniqueIdentifier)!.Text;
+        Assert.Equal(AccessStatus.Ok, _t.Engine.Access.Grant(s_alice, granted, "bob", [Permission.Get]));
+        Assert.Equal(AccessStatus.Ok, _t.Engine.Access.Grant(s_alice, grantedAll, AccessControl.Everyone, [Permission.Get]));
+        Assert.Equal(AccessStatus.Ok, _t.Engine.Access.Grant(s_alice, encryptOnly, "bob", [Permission.Encrypt]));
+        _t.Ok(Operation.Destroy, Req.Payload(Req.Id(destroyed)));
+        _t.Ok(Operation.Archive, Req.Payload(Req.Id(archived)));
+        // Served as stored from the second Get on (the first clears Fresh).
+        foreach (var id in new[] { plain, granted, grantedAll, encryptOnly, deactivated, created1x }) _t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
+        _clock.Advance(TimeSpan.FromSeconds(60)); // 'deactivated' is now past its Deactivation Date
+
+        // A Fresh object is served by the tree path (which clears Fresh with a write), and then by the fast path.
+        Assert.False(Differential(GetRequest(KmipVersion.V2_1, fresh), s_alice));
+        Assert.True(Differential(GetRequest(KmipVersion.V2_1, fresh), s_alice));
+
+        string[] ids = [plain, granted, grantedAll, encryptOnly, sensitive, locked, destroyed, archived, deactivated, created1x, "no-such-id", "", "ünïcødé-id"];
+        int served = 0, total = 0;
+        foreach (var version in s_versions)
+        {
+            foreach (var id in ids)
+            {
+                foreach (var caller in new[] { s_alice, s_bob })
+                {
+                    bool expectServed = (caller == s_alice && id is not "" and not "no-such-id" and not "ünïcødé-id" && id != sensitive && id != locked && id != destroyed && id != archived)
+                        || (caller == s_bob && (id == granted || id == grantedAll));
+                    bool wasServed = Differential(GetRequest(version, id), caller);
+                    Assert.True(expectServed == wasServed, $"{version} {id} {caller.User}: served={wasServed}");
+                    served += wasServed ? 1 : 0;
+                    total++;
+                }
+            }
+            foreach (var request in ShapeVariants(version, plain)) { served += Differential(request, s_alice) ? 1 : 0; total++; }
+        }
+        Assert.True(served > 100 && served < total, $"{served} of {total} served by the fast path");
+    }
+
+    /// <summary>Message shapes around the served one: some served (fields reordered, correlation value, batch item id), most not.</summary>
+    private static IEnumerable<byte[]> ShapeVariants(KmipVersion v, string id)
+    {
+        TtlvElement Pv() => TtlvElement.Structure(Tag.ProtocolVersion, TtlvElement.Integer(Tag.ProtocolVersionMajor, v.Major), TtlvElement.Integer(Tag.ProtocolVersionMinor, v.Minor));
+        TtlvElement Count(int n = 1) => TtlvElement.Integer(Tag.BatchCount, n);
+        TtlvElement Op(Operation op = Operation.Get) => TtlvElement.Enumeration(Tag.Operation, (uint)op);
+        TtlvElement Payload(params TtlvElement[] extra) => TtlvElement.Structure(Tag.RequestPayload, [Req.Id(id), .. extra]);
+        TtlvElement Msg(TtlvElement header, params TtlvElement[] items) => TtlvElement.Structure(Tag.RequestMessage, [header, .. items]);
+        TtlvElement Header(params TtlvElement[] children) => TtlvElement.Structure(Tag.RequestHeader, children);
+        TtlvElement Item(params TtlvElement[] children) => TtlvElement.Structure(Tag.BatchItem, children);
+        var ccv = TtlvElement.TextString(Tag.ClientCorrelationValue, "corr-42");
+        var bid = TtlvElement.ByteString(Tag.UniqueBatchItemID, [1, 2, 3]);
+
+        yield return Msg(Header(Pv(), Count()), Item(Op(), Payload())).ToBytes();
+        yield return Msg(Header(Count(), Pv()), Item(Payload(), Op())).ToBytes();
+        yield return Msg(Header(Pv(), ccv, Count()), Item(Op(), bid, Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count(), ccv), Item(bid, Op(), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count(), TtlvElement.TextString(Tag.ClientCorrelationValue, "")), Item(Op(), TtlvElement.ByteString(Tag.UniqueBatchItemID, []), Payload())).ToBytes();
+        // Not served: the tree path answers.
+        yield return Msg(Header(Pv(), Count(), TtlvElement.Integer(Tag.MaximumResponseSize, 64)), Item(Op(), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count(), TtlvElement.Integer(Tag.MaximumResponseSize, 100_000)), Item(Op(), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count(), TtlvElement.Enumeration(Tag.BatchErrorContinuationOption, 3)), Item(Op(), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count(2)), Item(Op(), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count(2)), Item(Op(), bid, Payload()), Item(Op(), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count(), Count()), Item(Op(), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Pv(), Count()), Item(Op(), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), ccv, ccv, Count()), Item(Op(), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(Op(), Op(), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(Op(), Payload(), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(Op(), Payload(Req.Id(id)))).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(Op(), TtlvElement.Boolean(Tag.Ephemeral, true), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(Op(), Payload(TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw)))).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(Op(), Payload(TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.TransparentSymmetricKey)))).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(Op(), Payload(TtlvElement.Enumeration(Tag.KeyCompressionType, 1)))).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(Op(), TtlvElement.Structure(Tag.RequestPayload, TtlvElement.Enumeration(Tag.UniqueIdentifier, 1)))).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(Op(), TtlvElement.Structure(Tag.RequestPayload))).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(Op())).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(Op(Operation.GetAttributes), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(Op((Operation)0x7777), Payload())).ToBytes();
+        yield return Msg(Header(Pv(), Count()), Item(TtlvElement.Integer(Tag.Operation, 10), Payload())).ToBytes();
+        yield return Msg(Header(Pv()), Item(Op(), Payload())).ToBytes();
+        yield return Msg(Header(Count()), Item(Op(), Payload())).ToBytes();
+        yield return Msg(Header(TtlvElement.Structure(Tag.ProtocolVersion, TtlvElement.Integer(Tag.ProtocolVersionMajor, 3), TtlvElement.Integer(Tag.ProtocolVersionMinor, 0)), Count()),
+            Item(Op(), Payload())).ToBytes();
+        yield return Msg(Header(TtlvElement.Structure(Tag.ProtocolVersion, TtlvElement.Integer(Tag.ProtocolVersionMinor, v.Minor), TtlvElement.Integer(Tag.ProtocolVersionMajor, v.Major)), Count()),
+            Item(Op(), Payload())).ToBytes();
+        yield return TtlvElement.Structure(Tag.RequestMessage, Item(Op(), Payload()), Header(Pv(), Count())).ToBytes();
+        yield return TtlvElement.Structure(Tag.ResponseMessage, Header(Pv(), Count()), Item(Op(), Payload())).ToBytes();
+        var good = Msg(Header(Pv(), Count()), Item(Op(), Payload())).ToBytes();
+        yield return [.. good, .. good]; // trailing data
+        yield return good[..^8]; // truncated
+        var badPadding = (byte[])good.Clone();
+        badPadding[^1] = 0xFF; // padding of the id must be zero (ids here are not a multiple of 8 long)
+        yield return badPadding;
+    }
+
+    [Fact]
+    public void A_warm_Get_allocates_nothing()
+    {
+        string id = Create();
+        _t.Ok(Operation.Get, Req.Payload(Req.Id(id))); // clears Fresh
+        foreach (var version in new[] { KmipVersion.V1_0, KmipVersion.V1_4, KmipVersion.V2_1 })
+        {
+            var request = GetRequest(version, id);
+            var output = new ArrayBufferWriter<byte>(4096);
+            for (int i = 0; i < 200; i++)
+            {
+                output.ResetWrittenCount();
+                _t.Engine.Process(request, output, s_alice);
+            }
+            const int Calls = 5000;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Calls; i++)
+            {
+                output.ResetWrittenCount();
+                _t.Engine.Process(request, output, s_alice);
+            }
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal(0, allocated);
+            var item = new Item(TtlvElement.Decode(output.WrittenSpan).Find(Tag.BatchItem)!);
+            Assert.Equal(ResultStatus.Success, item.Status);
+            Assert.Equal(32, item.Payload!.FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes.Length);
+        }
+    }
+
+    private sealed class CountingAudit : IAuditSink
+    {
+        public int Count;
+        public Operation? Last;
+        public void Record(in AuditEntry entry)
+        {
+            Count++;
+            Last = entry.Operation;
+        }
+    }
+
+    [Fact]
+    public void A_warm_Get_is_audited_without_allocating()
+    {
+        var audit = new CountingAudit();
+        using var t = new TestEngine(audit: audit);
+        string id = t.Ok(Operation.Create, Req.CreateAes()).Find(Tag.UniqueIdentifier)!.Text;
+        t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
+        var request = GetRequest(KmipVersion.V2_1, id);
+        var output = new ArrayBufferWriter<byte>(4096);
+        for (int i = 0; i < 200; i++)
+        {
+            output.ResetWrittenCount();
+            t.Engine.Process(request, output, s_alice);
+        }
+        int audited = audit.Count;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 2000; i++)
+        {
+            output.ResetWrittenCount();
+            t.Engine.Process(request, output, s_alice);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(audited + 2000, audit.Count);
+        Assert.Equal(Operation.Get, audit.Last);
+    }
+
+    [Fact]
+    public void Every_commit_path_invalidates_the_cached_object()
+    {
+        string id = Create();
+        _t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
+        Assert.Equal(AccessStatus.Ok, _t.Engine.Access.Grant(s_alice, id, "bob", [Permission.Get]));
+        Assert.True(Differential(GetRequest(KmipVersion.V2_1, id), s_bob)); // cached, bob may Get
+
+        // Access control commits directly to the store.
+        Assert.Equal(AccessStatus.Ok, _t.Engine.Access.Revoke(s_alice, id, "bob", [Permission.Get]));
+        Assert.False(FastPath.TryProcess(_t.Engine.Core, GetRequest(KmipVersion.V2_1, id), new ArrayBufferWriter<byte>(), s_bob));
+        _t.Fails(ResultReason.ObjectNotFound, Operation.Get, Req.Payload(Req.Id(id)), user: "bob");
+
+        // Operations commit through their unit of work.
+        _t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
+        Assert.True(Differential(GetRequest(KmipVersion.V2_1, id), s_alice));
+        _t.Ok(Operation.Archive, Req.Payload(Req.Id(id)));
+        _t.Fails(ResultReason.ObjectArchived, Operation.Get, Req.Payload(Req.Id(id)));
+        _t.Ok(Operation.Recover, Req.Payload(Req.Id(id)));
+        Assert.True(Differential(GetRequest(KmipVersion.V2_1, id), s_alice));
+        _t.Ok(Operation.Destroy, Req.Payload(Req.Id(id)));
+        _t.Fails(ResultReason.ObjectDestroyed, Operation.Get, Req.Payload(Req.Id(id)));
+        Assert.False(Differential(GetRequest(KmipVersion.V2_1, id), s_alice));
+    }
+
+    [Fact]
+    public void The_cache_stays_within_its_bound()
+    {
+        using var t = new TestEngine(objectCacheEntries: 4);
+        var ids = Enumerable.Range(0, 12).Select(_ => t.Ok(Operation.Create, Req.CreateAes()).Find(Tag.UniqueIdentifier)!.Text).ToList();
+        foreach (var id in ids) t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
+        for (int round = 0; round < 3; round++)
+        {
+            foreach (var id in ids)
+            {
+                Assert.NotNull(t.Ok(Operation.Get, Req.Payload(Req.Id(id))).FindPath(Tag.SymmetricKey, Tag.KeyBlock));
+                Assert.InRange(t.Engine.Core.Cache.CachedCount, 0, 4);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_Get_never_succeeds_after_a_revocation_it_did_not_overlap_with_a_grant()
+    {
+        // One writer toggles bob's Get grant; readers (bob) Get in a loop. A Get that starts after a revocation
+        // completed and ends before the next grant starts must fail: a stale cached entry would let it succeed.
+        string id = Create();
+        _t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
+        long grantsStarted = 0, revokesDone = 0;
+        int violations = 0, checkedGets = 0;
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            for (int i = 0; i < 150; i++)
+            {
+                Interlocked.Increment(ref grantsStarted);
+                Assert.Equal(AccessStatus.Ok, _t.Engine.Access.Grant(s_alice, id, "bob", [Permission.Get]));
+                Thread.Sleep(1);
+                Assert.Equal(AccessStatus.Ok, _t.Engine.Access.Revoke(s_alice, id, "bob", [Permission.Get]));
+                Interlocked.Increment(ref revokesDone);
+                Thread.Sleep(1);
+            }
+            stop.Cancel();
+        });
+        var request = GetRequest(KmipVersion.V2_1, id);
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            var output = new ArrayBufferWriter<byte>();
+            while (!stop.IsCancellationRequested)
+            {
+                long g0 = Interlocked.Read(ref grantsStarted), r0 = Interlocked.Read(ref revokesDone);
+                output.ResetWrittenCount();
+                _t.Engine.Process(request, output, s_bob);
+                long g1 = Interlocked.Read(ref grantsStarted);
+                var status = (ResultStatus)TtlvElement.Decode(output.WrittenSpan).FindPath(Tag.BatchItem, Tag.ResultStatus)!.UInt32;
+                if (g0 == r0 && g1 == g0)
+                {
+                    Interlocked.Increment(ref checkedGets);
+                    if (status == ResultStatus.Success) Interlocked.Increment(ref violations);
+                }
+            }
+        })).ToArray();
+        await writer;
+        await Task.WhenAll(readers);
+        Assert.Equal(0, violations);
+        Assert.True(checkedGets > 0);
+    }
+
+    // ---------------------------------------------------------------- Encrypt / Decrypt
+
+    private static TtlvElement CipherPayload(string id, byte[]? data, byte[]? iv = null, byte[]? aad = null, byte[]? tag = null, TtlvElement? parameters = null,
+        params TtlvElement[] extra)
+    {
+        var p = Req.Payload(Req.Id(id));
+        if (parameters is not null) p.Children.Add(parameters);
+        if (data is not null) p.Children.Add(TtlvElement.ByteString(Tag.Data, data));
+        if (iv is not null) p.Children.Add(TtlvElement.ByteString(Tag.IVCounterNonce, iv));
+        if (aad is not null) p.Children.Add(TtlvElement.ByteString(Tag.AuthenticatedEncryptionAdditionalData, aad));
+        if (tag is not null) p.Children.Add(TtlvElement.ByteString(Tag.AuthenticatedEncryptionTag, tag));
+        p.Children.AddRange(extra);
+        return p;
+    }
+
+    private static TtlvElement Params(BlockCipherMode? mode = null, PaddingMethod? padding = null, int? tagLength = null, CryptographicAlgorithm? alg = null, params TtlvElement[] extra)
+    {
+        var p = TtlvElement.Structure(Tag.CryptographicParameters);
+        if (mode is { } m) p.Children.Add(TtlvElement.Enumeration(Tag.BlockCipherMode, (uint)m));
+        if (padding is { } pm) p.Children.Add(TtlvElement.Enumeration(Tag.PaddingMethod, (uint)pm));
+        if (tagLength is { } t) p.Children.Add(TtlvElement.Integer(Tag.TagLength, t));
+        if (alg is { } a) p.Children.Add(TtlvElement.Enumeration(Tag.CryptographicAlgorithm, (uint)a));
+        p.Children.AddRange(extra);
+        return p;
+    }
+
+    private static byte[] Message(KmipVersion version, Operation op, TtlvElement payload) => Req.Message(version, [(op, payload)]).ToBytes();
+
+    private string CreateActive(params TtlvElement[] extra)
+    {
+        string id = Create(extra);
+        _t.Ok(Operation.Activate, Req.Payload(Req.Id(id)));
+        return id;
+    }
+
+    [Fact]
+    public void Fast_and_tree_Encrypt_and_Decrypt_answer_byte_for_byte_alike()
+    {
+        long now = s_start.ToUnixTimeSeconds();
+        string key = CreateActive();
+        string cbcKey = CreateActive(Params(BlockCipherMode.CBC, PaddingMethod.PKCS5));
+        string preActive = Create();
+        string deactivated = Create(TtlvElement.DateTime(Tag.ActivationDate, now - 100), TtlvElement.DateTime(Tag.DeactivationDate, now + 5));
+        string encryptOnly = CreateActive(Req.Mask(CryptographicUsageMask.Encrypt));
+        string stopped = CreateActive(TtlvElement.DateTime(Tag.ProtectStopDate, now + 5));
+        string notYet = CreateActive(TtlvElement.DateTime(Tag.ProcessStartDate, now + 1000));
+        Assert.Equal(AccessStatus.Ok, _t.Engine.Access.Grant(s_alice, key, "bob", [Permission.Encrypt]));
+        _clock.Advance(TimeSpan.FromSeconds(60)); // past the Deactivation and Protect Stop Dates
+
+        byte[] data = [.. Enumerable.Range(0, 64).Select(i => (byte)i)];
+        byte[] iv12 = [.. Enumerable.Range(0, 12).Select(i => (byte)(i + 100))];
+        byte[] iv16 = [.. Enumerable.Range(0, 16).Select(i => (byte)(i + 50))];
+        byte[] aad = [9, 8, 7];
+        // A valid GCM tag for (key, iv12, aad, data), from the tree path.
+        var sealedGcm = _t.Ok(Operation.Encrypt, CipherPayload(key, data, iv12, aad, parameters: Params(BlockCipherMode.GCM)));
+        byte[] ciphertext = sealedGcm.Find(Tag.Data)!.Bytes, gcmTag = sealedGcm.Find(Tag.AuthenticatedEncryptionTag)!.Bytes;
+        byte[] cbcCiphertext = _t.Ok(Operation.Encrypt, CipherPayload(cbcKey, data, iv16)).Find(Tag.Data)!.Bytes;
+
+        var cases = new List<(Operation Op, TtlvElement Payload, CallerIdentity Caller, bool Served)>
+        {
+            (Operation.Encrypt, CipherPayload(key, data, iv12, aad, parameters: Params(BlockCipherMode.GCM)), s_alice, true),
+            (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, tagLength: 12)), s_alice, true),
+            (Operation.Encrypt, CipherPayload(key, [], iv12, parameters: Params(BlockCipherMode.GCM)), s_alice, true),
+            (Operation.Encrypt, CipherPayload(key, data, iv12, aad, parameters: Params(BlockCipherMode.GCM)), s_bob, true),
+            (Operation.Encrypt, CipherPayload(key, data, iv16, parameters: Params(BlockCipherMode.CBC, PaddingMethod.PKCS5)), s_alice, true),
+            (Operation.Encrypt, CipherPayload(key, data, iv16, parameters: Params(BlockCipherMode.CTR)), s_alice, true),
+            (Operation.Encrypt, CipherPayload(key, data, parameters: Params(BlockCipherMode.ECB, PaddingMethod.None)), s_alice, true),
+            (Operation.Encrypt, CipherPayload(key, data, parameters: Params(BlockCipherMode.ECB, PaddingMethod.PKCS5, alg: CryptographicAlgorithm.AES)), s_alice, true),
+            (Operation.Encrypt, CipherPayload(cbcKey, data, iv16), s_alice, true),
+            (Operation.Encrypt, CipherPayload(cbcKey, data, parameters: Params(BlockCipherMode.ECB)), s_alice, true),
+            (Operation.Decrypt, CipherPayload(key, ciphertext, iv12, aad, gcmTag, Params(BlockCipherMode.GCM)), s_alice, true),
+            (Operation.Decrypt, CipherPayload(cbcKey, cbcCiphertext, iv16), s_alice, true),
+            (Operation.Decrypt, CipherPayload(deactivated, cbcCiphertext, iv16, parameters: Params(BlockCipherMode.CBC, PaddingMethod.None)), s_alice, true),
+            // Not served: the tree path answers (errors included).
+            (Operation.Decrypt, CipherPayload(key, ciphertext, iv12, aad, gcmTag, Params(BlockCipherMode.GCM)), s_bob, false),
+            (Operation.Decrypt, CipherPayload(key, ciphertext, iv12, [1], gcmTag, Params(BlockCipherMode.GCM)), s_alice, false),
+            (Operation.Decrypt, CipherPayload(key, ciphertext, iv12, aad, null, Params(BlockCipherMode.GCM)), s_alice, false),
+            (Operation.Decrypt, CipherPayload(cbcKey, cbcCiphertext[..^1], iv16), s_alice, false),
+            (Operation.Encrypt, CipherPayload(key, data, [1, 2, 3], parameters: Params(BlockCipherMode.CBC)), s_alice, false),
+            (Operation.Encrypt, CipherPayload(key, data[..10], iv16, parameters: Params(BlockCipherMode.CBC, PaddingMethod.None)), s_alice, false),
+            (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, tagLength: 3)), s_alice, false),
+            (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, extra: TtlvElement.Boolean(Tag.RandomIV, false))), s_alice, false),
+            (Operation.Encrypt, CipherPayload(key, null, iv12, parameters: Params(BlockCipherMode.GCM)), s_alice, false),
+            (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, alg: CryptographicAlgorithm.DES3)), s_alice, false),
+            (Operation.Encrypt, CipherPayload(preActive, data, iv12, parameters: Params(BlockCipherMode.GCM)), s_alice, false),
+            (Operation.Encrypt, CipherPayload(deactivated, data, iv12, parameters: Params(BlockCipherMode.GCM)), s_alice, false),
+            (Operation.Encrypt, CipherPayload(stopped, data, iv12, parameters: Params(BlockCipherMode.GCM)), s_alice, false),
+            (Operation.Decrypt, CipherPayload(notYet, cbcCiphertext, iv16, parameters: Params(BlockCipherMode.CBC, PaddingMethod.PKCS5)), s_alice, false),
+            (Operation.Decrypt, CipherPayload(encryptOnly, cbcCiphertext, iv16, parameters: Params(BlockCipherMode.CBC, PaddingMethod.PKCS5)), s_alice, false),
+            (Operation.Encrypt, CipherPayload(preActive, data, iv12, parameters: Params(BlockCipherMode.GCM)), s_bob, false),
+            (Operation.Encrypt, CipherPayload("no-such-key", data, iv12, parameters: Params(BlockCipherMode.GCM)), s_alice, false),
+            (Operation.Encrypt, TtlvElement.Structure(Tag.RequestPayload, TtlvElement.ByteString(Tag.Data, data)), s_alice, false),
+        };
+        foreach (var version in s_versions)
+        {
+            foreach (var (op, payload, caller, served) in cases)
+                Assert.True((served && version >= KmipVersion.V1_2) == Differential(Message(version, op, payload), caller), $"{version} {op} {payload}"); // Encrypt/Decrypt: 1.2+
+        }
+        // Multi-part requests are left to the tree path (their Correlation Value is random: compared only for not being served).
+        var multiPart = Message(KmipVersion.V2_1, Operation.Encrypt, CipherPayload(key, data, iv16, parameters: Params(BlockCipherMode.CBC), extra: TtlvElement.Boolean(Tag.InitIndicator, true)));
+        var none = new ArrayBufferWriter<byte>();
+        Assert.False(FastPath.TryProcess(_t.Engine.Core, multiPart, none, s_alice));
+        Assert.Equal(0, none.WrittenCount);
+    }
+
+    [Fact]
+    public void A_generated_IV_comes_back_and_decrypts_on_either_path()
+    {
+        string key = CreateActive();
+        byte[] data = [.. Enumerable.Range(0, 100).Select(i => (byte)(i * 3))];
+        foreach (var mode in new[] { BlockCipherMode.GCM, BlockCipherMode.CBC, BlockCipherMode.CTR })
+        {
+            var request = Message(KmipVersion.V2_1, Operation.Encrypt, CipherPayload(key, data, parameters: Params(mode, mode == BlockCipherMode.CBC ? PaddingMethod.PKCS5 : null)));
+            var output = new ArrayBufferWriter<byte>();
+            Assert.True(FastPath.TryProcess(_t.Engine.Core, request, output, s_alice));
+            var fast = TtlvElement.Decode(output.WrittenSpan).FindPath(Tag.BatchItem, Tag.ResponsePayload)!;
+            var tree = _t.Ok(Operation.Encrypt, CipherPayload(key, data, parameters: Params(mode, mode == BlockCipherMode.CBC ? PaddingMethod.PKCS5 : null)));
+            Assert.Equal(tree.Children.Select(c => (c.Tag, c.Type, c.Type == ItemType.ByteString ? c.Bytes.Length : 0)),
+                fast.Children.Select(c => (c.Tag, c.Type, c.Type == ItemType.ByteString ? c.Bytes.Length : 0)));
+            Assert.NotEqual(tree.Find(Tag.IVCounterNonce)!.Bytes, fast.Find(Tag.IVCounterNonce)!.Bytes);
+            var back = _t.Ok(Operation.Decrypt, CipherPayload(key, fast.Find(Tag.Data)!.Bytes, fast.Find(Tag.IVCounterNonce)!.Bytes,
+                tag: fast.Find(Tag.AuthenticatedEncryptionTag)?.Bytes, parameters: Params(mode, mode == BlockCipherMode.CBC ? PaddingMethod.PKCS5 : null)));
+            Assert.Equal(data, back.Find(Tag.Data)!.Bytes);
+        }
+    }
+
+    [Theory]
+    [InlineData(64)]
+    [InlineData(4096)]
+    public void A_warm_AES_GCM_Encrypt_and_Decrypt_allocate_nothing(int size)
+    {
+        string key = CreateActive();
+        byte[] data = new byte[size];
+        var encrypt = Message(KmipVersion.V2_1, Operation.Encrypt, CipherPayload(key, data, parameters: Params(BlockCipherMode.GCM)));
+        var output = new ArrayBufferWriter<byte>(size + 4096);
+        Assert.Equal(0, Measure(encrypt, output));
+        var sealedData = TtlvElement.Decode(output.WrittenSpan).FindPath(Tag.BatchItem, Tag.ResponsePayload)!;
+        var decrypt = Message(KmipVersion.V2_1, Operation.Decrypt, CipherPayload(key, sealedData.Find(Tag.Data)!.Bytes, sealedData.Find(Tag.IVCounterNonce)!.Bytes,
+            tag: sealedData.Find(Tag.AuthenticatedEncryptionTag)!.Bytes, parameters: Params(BlockCipherMode.GCM)));
+        Assert.Equal(0, Measure(decrypt, output));
+        Assert.Equal(data, TtlvElement.Decode(output.WrittenSpan).FindPath(Tag.BatchItem, Tag.ResponsePayload, Tag.Data)!.Bytes);
+    }
+
+    /// <summary>Bytes allocated by this thread over many warm calls of <paramref name="request"/> (after a warm-up).</summary>
+    private long Measure(byte[] request, ArrayBufferWriter<byte> output)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            output.ResetWrittenCount();
+            _t.Engine.Process(request, output, s_alice);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 2000; i++)
+        {
+            output.ResetWrittenCount();
+            _t.Engine.Process(request, output, s_alice);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(ResultStatus.Success, (ResultStatus)TtlvElement.Decode(output.WrittenSpan).FindPath(Tag.BatchItem, Tag.ResultStatus)!.UInt32);
+        return allocated;
+    }
+}
