@@ -47,11 +47,29 @@ public sealed class KmsEngine : IDisposable
     /// <paramref name="responseMessage"/>. A malformed message gets an Invalid Message response; the outcome tells a
     /// socket whether it must close the connection after sending it.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="requestMessage"/> is read only before this method returns. The task completes once the response
+    /// is written, which for a state-changing message is after its changes are durable on disk; no thread waits for
+    /// the disk meanwhile. A message that changes nothing completes synchronously. Nothing else may write to
+    /// <paramref name="responseMessage"/> until the task completes.
+    /// </remarks>
+    public ValueTask<MessageOutcome> ProcessAsync(ReadOnlyMemory<byte> requestMessage, IBufferWriter<byte> responseMessage, CallerIdentity caller)
+    {
+        ArgumentNullException.ThrowIfNull(responseMessage);
+        ArgumentNullException.ThrowIfNull(caller);
+        return MessageProcessor.ProcessAsync(_core, requestMessage.Span, responseMessage, caller);
+    }
+
+    /// <summary>
+    /// <see cref="ProcessAsync"/>, blocking the calling thread until the response is written (tests and tools; a server
+    /// awaits <see cref="ProcessAsync"/> instead).
+    /// </summary>
     public MessageOutcome Process(ReadOnlySpan<byte> requestMessage, IBufferWriter<byte> responseMessage, CallerIdentity caller)
     {
         ArgumentNullException.ThrowIfNull(responseMessage);
         ArgumentNullException.ThrowIfNull(caller);
-        return MessageProcessor.Process(_core, requestMessage, responseMessage, caller);
+        var pending = MessageProcessor.ProcessAsync(_core, requestMessage, responseMessage, caller);
+        return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>The engine's shared state (tests and benchmarks).</summary>

@@ -59,22 +59,6 @@ public sealed class KmsServer : IAsyncDisposable
     /// <summary>The host's services (tests read the logger factory or the engine from here).</summary>
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Worker threads the pool creates without delay; see <see cref="EnsureThreadPoolHeadroom"/>.</summary>
-    internal const int MinWorkerThreads = 256;
-
-    /// <summary>
-    /// A state-changing request blocks its thread until the store's group commit is durable, and FASTER completes
-    /// its disk writes on thread-pool threads. With only the default minimum (one per core), 16 concurrent creates
-    /// occupy every pool thread and the writes they wait for cannot run until the pool slowly injects threads:
-    /// measured 0 creates/s at 16 connections, 6,935/s with this headroom (bench/results/2026-11-24.md).
-    /// An asynchronous commit path in the store is the real fix (issue 3).
-    /// </summary>
-    private static void EnsureThreadPoolHeadroom()
-    {
-        ThreadPool.GetMinThreads(out int workers, out int io);
-        if (workers < MinWorkerThreads) ThreadPool.SetMinThreads(MinWorkerThreads, io);
-    }
-
     /// <summary>
     /// Validates the configuration and builds the host; nothing is bound yet.
     /// Throws <see cref="ConfigException"/> for any configuration error.
@@ -82,7 +66,6 @@ public sealed class KmsServer : IAsyncDisposable
     public static KmsServer Create(ServerOptions options, Action<ILoggingBuilder>? configureLogging = null)
     {
         options.Limits.Ttlv.Validate();
-        EnsureThreadPoolHeadroom();
         var tls = TlsSetup.Load(options.Tls);
         var owned = new List<IDisposable>();
 

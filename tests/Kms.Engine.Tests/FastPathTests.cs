@@ -38,10 +38,10 @@ public sealed class FastPathTests : IDisposable
         if (!served)
         {
             Assert.Equal(0, fast.WrittenCount); // a fallback writes nothing
-            MessageProcessor.Process(core, request, fast, caller);
+            MessageProcessor.ProcessAsync(core, request, fast, caller).AsTask().GetAwaiter().GetResult();
         }
         var tree = new ArrayBufferWriter<byte>();
-        MessageProcessor.ProcessTree(core, request, tree, caller);
+        MessageProcessor.ProcessTreeAsync(core, request, tree, caller).AsTask().GetAwaiter().GetResult();
         if (!tree.WrittenSpan.SequenceEqual(fast.WrittenSpan))
             Assert.Fail($"served={served}\ntree: {TtlvElement.Decode(tree.WrittenSpan)}\nfast: {TtlvElement.Decode(fast.WrittenSpan)}");
         return served;

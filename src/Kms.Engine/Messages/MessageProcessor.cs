@@ -44,23 +44,28 @@ internal static class MessageProcessor
         public TimeSpan Duration;
     }
 
-    public static MessageOutcome Process(EngineCore engine, ReadOnlySpan<byte> request, IBufferWriter<byte> output, CallerIdentity caller)
-        => FastPath.TryProcess(engine, request, output, caller) ? MessageOutcome.Answered : ProcessTree(engine, request, output, caller);
+    /// <summary>
+    /// Processes one Request Message. <paramref name="request"/> is decoded before this method returns (the caller may
+    /// reuse it then); the returned task completes once the response is written to <paramref name="output"/>, after
+    /// every change of the message is durable. It completes synchronously when nothing had to be committed.
+    /// </summary>
+    public static ValueTask<MessageOutcome> ProcessAsync(EngineCore engine, ReadOnlySpan<byte> request, IBufferWriter<byte> output, CallerIdentity caller)
+        => FastPath.TryProcess(engine, request, output, caller) ? new(MessageOutcome.Answered) : ProcessTreeAsync(engine, request, output, caller);
 
     /// <summary>The reference path: the whole message as a tree, any shape (the fast path must answer byte for byte as this does).</summary>
-    internal static MessageOutcome ProcessTree(EngineCore engine, ReadOnlySpan<byte> request, IBufferWriter<byte> output, CallerIdentity caller)
+    internal static ValueTask<MessageOutcome> ProcessTreeAsync(EngineCore engine, ReadOnlySpan<byte> request, IBufferWriter<byte> output, CallerIdentity caller)
     {
         var limits = engine.Options.Limits;
         long now = engine.NowSeconds;
         if (request.Length > limits.MaxMessageSize || !TtlvElement.TryDecode(request, out var root, out _, out _, limits.MaxDepth))
         {
             WriteInvalidMessage(output, KmipVersion.V1_0, now, "Malformed request message", caller, engine);
-            return MessageOutcome.CodecError;
+            return new(MessageOutcome.CodecError);
         }
         if (root.Tag != Tag.RequestMessage || root.Type != ItemType.Structure)
         {
             WriteInvalidMessage(output, KmipVersion.V1_0, now, "Not a request message", caller, engine);
-            return MessageOutcome.Answered;
+            return new(MessageOutcome.Answered);
         }
 
         var header = root.Find(Tag.RequestHeader);
@@ -70,13 +75,13 @@ internal static class MessageProcessor
         if (header is null || major is not { Type: ItemType.Integer } || minor is not { Type: ItemType.Integer })
         {
             WriteInvalidMessage(output, KmipVersion.V1_0, now, "Missing protocol version", caller, engine);
-            return MessageOutcome.Answered;
+            return new(MessageOutcome.Answered);
         }
         var requested = new KmipVersion(major.Int32, minor.Int32);
         if (!TryServe(requested, out var version))
         {
             WriteInvalidMessage(output, KmipVersion.V2_1, now, "Unsupported protocol version", caller, engine);
-            return MessageOutcome.Answered;
+            return new(MessageOutcome.Answered);
         }
 
         var items = root.FindAll(Tag.BatchItem).ToList();
@@ -84,7 +89,7 @@ internal static class MessageProcessor
         if (batchCount is not { Type: ItemType.Integer } || batchCount.Int32 != items.Count || items.Count == 0 || items.Count > limits.MaxBatchCount)
         {
             WriteInvalidMessage(output, version, now, "Batch Count does not match the batch items", caller, engine);
-            return MessageOutcome.Answered;
+            return new(MessageOutcome.Answered);
         }
 
         var option = BatchErrorContinuationOption.Stop;
@@ -93,15 +98,21 @@ internal static class MessageProcessor
             if (bec.Type != ItemType.Enumeration || bec.UInt32 is < 1 or > 3)
             {
                 WriteInvalidMessage(output, version, now, "Invalid Batch Error Continuation Option", caller, engine);
-                return MessageOutcome.Answered;
+                return new(MessageOutcome.Answered);
             }
             option = (BatchErrorContinuationOption)bec.UInt32;
         }
         int? maxResponseSize = header.Find(Tag.MaximumResponseSize) is { Type: ItemType.Integer } mrs ? mrs.Int32 : null;
 
+        return RunAsync(engine, caller, version, header, items, option, maxResponseSize, output);
+    }
+
+    private static async ValueTask<MessageOutcome> RunAsync(EngineCore engine, CallerIdentity caller, KmipVersion version, TtlvElement header,
+        List<TtlvElement> items, BatchErrorContinuationOption option, int? maxResponseSize, IBufferWriter<byte> output)
+    {
         var results = option == BatchErrorContinuationOption.Undo
-            ? RunUndo(engine, caller, version, items)
-            : RunEach(engine, caller, version, items, option == BatchErrorContinuationOption.Continue);
+            ? await RunUndoAsync(engine, caller, version, items).ConfigureAwait(false)
+            : await RunEachAsync(engine, caller, version, items, option == BatchErrorContinuationOption.Continue).ConfigureAwait(false);
 
         foreach (var r in results) Audit(engine, caller, r);
 
@@ -139,7 +150,7 @@ internal static class MessageProcessor
         }
     }
 
-    private static List<ItemResult> RunEach(EngineCore engine, CallerIdentity caller, KmipVersion version, List<TtlvElement> items, bool continueOnError)
+    private static async ValueTask<List<ItemResult>> RunEachAsync(EngineCore engine, CallerIdentity caller, KmipVersion version, List<TtlvElement> items, bool continueOnError)
     {
         var batch = new BatchState();
         var results = new List<ItemResult>(items.Count);
@@ -159,7 +170,7 @@ internal static class MessageProcessor
                 var saved = batch.IdPlaceholder;
                 r = RunItem(engine, caller, version, item, work, batch);
                 if (r.Status != ResultStatus.Success) break;
-                var status = TryCommit(work);
+                var status = await TryCommitAsync(work).ConfigureAwait(false);
                 if (status == CommitStatus.Committed) break;
                 if (status is null)
                 {
@@ -177,7 +188,7 @@ internal static class MessageProcessor
         return results;
     }
 
-    private static List<ItemResult> RunUndo(EngineCore engine, CallerIdentity caller, KmipVersion version, List<TtlvElement> items)
+    private static async ValueTask<List<ItemResult>> RunUndoAsync(EngineCore engine, CallerIdentity caller, KmipVersion version, List<TtlvElement> items)
     {
         for (int attempt = 0; ; attempt++)
         {
@@ -209,7 +220,7 @@ internal static class MessageProcessor
                 }
                 return results;
             }
-            var status = TryCommit(work);
+            var status = await TryCommitAsync(work).ConfigureAwait(false);
             if (status == CommitStatus.Committed) return results;
             if (status is null || attempt + 1 >= EngineCore.MaxCommitAttempts)
             {
@@ -270,11 +281,11 @@ internal static class MessageProcessor
     }
 
     /// <summary>Commits; a store failure (e.g. a record over the store's size bound) becomes null, never an exception out of Process.</summary>
-    private static CommitStatus? TryCommit(UnitOfWork work)
+    private static async ValueTask<CommitStatus?> TryCommitAsync(UnitOfWork work)
     {
         try
         {
-            return work.Commit();
+            return await work.CommitAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
         {

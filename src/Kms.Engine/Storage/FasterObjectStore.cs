@@ -16,14 +16,17 @@ using KvSession = ClientSession<SpanByte, SpanByte, SpanByte, byte[], Empty, Spa
 /// front of a FasterKV holding the sealed records, an in-memory inverted index, and AES-256-GCM at rest.
 /// </summary>
 /// <remarks>
-/// <para><b>Commit path.</b> The caller takes the striped locks of its ids (sorted order, so no deadlock),
-/// checks every expected version against the index, seals the new records and one log entry holding the
-/// whole commit, and hands it to the commit loop. The commit loop (one thread) appends every waiting entry
-/// to the log, makes them durable with one <c>FasterLog.Commit</c> (one fsync for the group), applies them
-/// to FasterKV and the index, and releases the callers. The caller then drops its locks.</para>
+/// <para><b>Commit path.</b> The caller briefly takes the striped locks of its ids (sorted order, so no deadlock):
+/// if another commit in flight owns one of the stripes, it waits for that commit's task (no thread blocked) and
+/// tries again; otherwise it checks every expected version against the index, makes itself the owner of its
+/// stripes and drops the locks. It then seals the new records and one log entry holding the whole commit, hands
+/// it to the commit loop and returns a task. The commit loop (one thread) appends every waiting entry to the
+/// log, makes them durable with one <c>FasterLog</c> commit (one fsync for the group), applies them to
+/// FasterKV and the index, frees their stripes and completes their tasks (continuations run on the thread
+/// pool). No caller thread waits for the disk.</para>
 /// <para><b>Linearisation point.</b> A commit takes effect when the commit loop applies it, after it is durable
-/// and while the committer still holds the locks of all its ids. Commits on disjoint ids share no lock;
-/// commits sharing an id are ordered by its stripe lock, and that order is also their order in the log.
+/// and while it still owns the stripes of all its ids. Commits on disjoint stripes share nothing; commits
+/// sharing a stripe are ordered by its ownership, and that order is also their order in the log.
 /// Reads take no lock and see each write once it is applied; a reader racing a multi-write commit may see
 /// some of its writes before the others (durability and conflict checks are all-or-nothing).</para>
 /// <para><b>Recovery.</b> FasterKV recovers its latest checkpoint, which carries the log address below which
@@ -36,6 +39,7 @@ public sealed class FasterObjectStore : IObjectStore
 {
     private const int LockStripes = 4096;
     private const int FullIndexEvery = 8;
+    private static readonly TimeSpan GroupWindow = TimeSpan.FromMicroseconds(200);
     private const long FirstLogAddress = 64; // FASTER's first valid log address
     private static ReadOnlySpan<byte> MetaKey => "meta"u8; // 4 bytes: never a 16-byte storage key
     private static ReadOnlySpan<byte> WalAssociated => "kms/wal/v1"u8;
@@ -51,6 +55,8 @@ public sealed class FasterObjectStore : IObjectStore
     private readonly KvSession _applySession;
     private readonly TermIndex _index = new();
     private readonly object[] _locks;
+    private readonly PendingCommit?[] _owners = new PendingCommit?[LockStripes];
+    private int _preparing; // commits that own their stripes and are being sealed, not yet queued
     private readonly int _maxEntryBytes;
 
     private readonly ConcurrentQueue<PendingCommit> _queue = new();
@@ -402,14 +408,14 @@ public sealed class FasterObjectStore : IObjectStore
     // ---------------------------------------------------------------- commits
 
     /// <inheritdoc/>
-    public CommitStatus Commit(IReadOnlyList<ObjectWrite> writes)
+    public ValueTask<CommitStatus> CommitAsync(IReadOnlyList<ObjectWrite> writes)
     {
         ArgumentNullException.ThrowIfNull(writes);
         ObjectDisposedException.ThrowIf(_disposed || _stopping, this);
         if (_failure is { } failed)
             throw new InvalidOperationException("The store's write-ahead log has failed; the store must be reopened.", failed);
         int n = writes.Count;
-        if (n == 0) return CommitStatus.Committed;
+        if (n == 0) return new(CommitStatus.Committed);
 
         var pending = new PendingCommit(n);
         var stripes = new int[n];
@@ -427,26 +433,86 @@ public sealed class FasterObjectStore : IObjectStore
             stripes[i] = (int)(BinaryPrimitives.ReadUInt32LittleEndian(key) % LockStripes);
         }
         Array.Sort(stripes);
+        int distinct = 0;
+        for (int i = 0; i < n; i++)
+            if (i == 0 || stripes[i] != stripes[i - 1]) stripes[distinct++] = stripes[i];
+        pending.Stripes = distinct == n ? stripes : stripes[..distinct];
 
+        var claim = TryClaim(pending, writes, out var busy);
+        return claim switch
+        {
+            Claim.Claimed => Submit(pending, writes),
+            Claim.Conflict => new(CommitStatus.Conflict),
+            _ => ClaimAfterAsync(busy!, pending, writes),
+        };
+    }
+
+    private enum Claim { Claimed, Conflict, Busy }
+
+    /// <summary>
+    /// Under the stripe locks of the commit's ids (taken in sorted order, held only for this check): when no other
+    /// commit owns any of them, checks every expected version against the applied state and, if they all match,
+    /// makes <paramref name="pending"/> the owner of its stripes until the commit loop has applied it. A stripe
+    /// owned by another commit yields that commit's task to wait for (<paramref name="busy"/>).
+    /// </summary>
+    private Claim TryClaim(PendingCommit pending, IReadOnlyList<ObjectWrite> writes, out Task? busy)
+    {
+        busy = null;
+        var stripes = pending.Stripes;
         int taken = 0;
         try
         {
-            for (int i = 0; i < n; i++)
+            for (; taken < stripes.Length; taken++) Monitor.Enter(_locks[stripes[taken]]);
+            foreach (int s in stripes)
             {
-                if (i > 0 && stripes[i] == stripes[i - 1]) continue;
-                Monitor.Enter(_locks[stripes[i]]);
-                stripes[taken++] = stripes[i];
+                if (_owners[s] is { } owner)
+                {
+                    busy = owner.Done.Task;
+                    return Claim.Busy;
+                }
             }
-
-            // Version check against the applied state: nothing for these ids is in flight, we hold their locks.
-            for (int i = 0; i < n; i++)
+            // No commit on these stripes is in flight, so the index holds their latest versions.
+            for (int i = 0; i < writes.Count; i++)
             {
                 var w = writes[i];
                 long current = _index.TryGet(w.Id, out var e) ? Volatile.Read(ref e.Version) : 0;
                 if (current != w.ExpectedVersion || (w.Body is null && current == 0))
-                    return CommitStatus.Conflict;
+                    return Claim.Conflict;
             }
+            foreach (int s in stripes) _owners[s] = pending;
+            Interlocked.Increment(ref _preparing);
+            return Claim.Claimed;
+        }
+        finally
+        {
+            for (int i = taken - 1; i >= 0; i--) Monitor.Exit(_locks[stripes[i]]);
+        }
+    }
 
+    /// <summary>Waits (without a thread) for the commits that own this commit's stripes, then claims them.</summary>
+    private async ValueTask<CommitStatus> ClaimAfterAsync(Task busy, PendingCommit pending, IReadOnlyList<ObjectWrite> writes)
+    {
+        while (true)
+        {
+            // The owner's outcome is its own: this commit only needs the stripe to be free again.
+            await busy.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            if (_failure is { } failed)
+                throw new InvalidOperationException("The store's write-ahead log has failed; the store must be reopened.", failed);
+            switch (TryClaim(pending, writes, out var next))
+            {
+                case Claim.Claimed: return await Submit(pending, writes).ConfigureAwait(false);
+                case Claim.Conflict: return CommitStatus.Conflict;
+                default: busy = next!; break;
+            }
+        }
+    }
+
+    /// <summary>Seals the claimed commit (records and one log entry) and hands it to the commit loop.</summary>
+    private ValueTask<CommitStatus> Submit(PendingCommit pending, IReadOnlyList<ObjectWrite> writes)
+    {
+        int n = writes.Count;
+        try
+        {
             int entryLength = 4;
             for (int i = 0; i < n; i++)
             {
@@ -497,21 +563,29 @@ public sealed class FasterObjectStore : IObjectStore
 
             pending.Ids = new string[n];
             for (int i = 0; i < n; i++) pending.Ids[i] = writes[i].Id;
-
-            _queue.Enqueue(pending);
-            _wake.Set();
-            while (!pending.Done.Wait(200))
-            {
-                if (_committerExited) FailQueued(new ObjectDisposedException(nameof(FasterObjectStore)));
-            }
-            if (pending.Error is { } error)
-                throw new InvalidOperationException("The commit could not be made durable.", error);
-            return CommitStatus.Committed;
         }
-        finally
+        catch (Exception e)
         {
-            for (int i = taken - 1; i >= 0; i--) Monitor.Exit(_locks[stripes[i]]);
+            Interlocked.Decrement(ref _preparing);
+            Complete(pending, e);
+            throw;
         }
+
+        _queue.Enqueue(pending);
+        Interlocked.Decrement(ref _preparing);
+        _wake.Set();
+        // The commit loop fails what is queued when it exits; one that exited before this enqueue cannot see it.
+        if (_committerExited) FailQueued(new ObjectDisposedException(nameof(FasterObjectStore)));
+        return new(pending.Done.Task);
+    }
+
+    /// <summary>Frees the commit's stripes, then completes its task (on the thread pool, never inline here).</summary>
+    private void Complete(PendingCommit p, Exception? error)
+    {
+        foreach (int s in p.Stripes)
+            if (ReferenceEquals(Volatile.Read(ref _owners[s]), p)) Volatile.Write(ref _owners[s], null);
+        if (error is null) p.Done.TrySetResult(CommitStatus.Committed);
+        else p.Done.TrySetException(error is ArgumentException or InvalidOperationException ? error : new InvalidOperationException("The commit could not be made durable.", error));
     }
 
     private static string[] DistinctTerms(IReadOnlyList<string> terms)
@@ -529,7 +603,7 @@ public sealed class FasterObjectStore : IObjectStore
 
     private void FailQueued(Exception error)
     {
-        while (_queue.TryDequeue(out var p)) { p.Error = error; p.Done.Set(); }
+        while (_queue.TryDequeue(out var p)) Complete(p, error);
     }
 
     private void CommitLoop()
@@ -545,20 +619,31 @@ public sealed class FasterObjectStore : IObjectStore
                 while (_queue.TryDequeue(out var p)) batch.Add(p);
                 if (batch.Count > 0)
                 {
+                    // Group commit: callers that have claimed their stripes and are sealing their entries join this
+                    // fsync instead of waiting for the next one. Only while such a commit is in preparation, and
+                    // never longer than GroupWindow.
+                    if (Volatile.Read(ref _preparing) > 0)
+                    {
+                        long windowStart = Stopwatch.GetTimestamp();
+                        var spin = new SpinWait();
+                        while (Volatile.Read(ref _preparing) > 0 && Stopwatch.GetElapsedTime(windowStart) < GroupWindow) spin.SpinOnce(sleep1Threshold: -1);
+                        while (_queue.TryDequeue(out var p)) batch.Add(p);
+                    }
                     try
                     {
                         foreach (var p in batch) _log.Enqueue(p.Entry!);
-                        _log.Commit(spinWait: true);
+                        // Blocks this thread (not a spin) until the log's flush and commit record are on disk.
+                        _log.CommitAsync().AsTask().GetAwaiter().GetResult();
                         foreach (var p in batch) Apply(p);
                     }
                     catch (Exception ex)
                     {
                         _failure = ex;
-                        foreach (var p in batch) { p.Error = ex; p.Done.Set(); }
+                        foreach (var p in batch) Complete(p, ex);
                         FailQueued(ex);
                         return;
                     }
-                    foreach (var p in batch) p.Done.Set();
+                    foreach (var p in batch) Complete(p, null);
                     _commitsSinceCheckpoint += batch.Count;
                     Interlocked.Increment(ref _groupCommits);
                 }
@@ -666,6 +751,7 @@ public sealed class FasterObjectStore : IObjectStore
 
     private sealed class PendingCommit(int count)
     {
+        internal int[] Stripes = [];
         internal readonly byte[][] Keys = new byte[count][];
         internal readonly byte[]?[] Values = new byte[count][];
         internal readonly long[] Versions = new long[count];
@@ -673,7 +759,7 @@ public sealed class FasterObjectStore : IObjectStore
         internal readonly string[]?[] Terms = new string[count][];
         internal string[]? Ids;
         internal byte[]? Entry;
-        internal volatile Exception? Error;
-        internal readonly ManualResetEventSlim Done = new(false);
+        // Continuations run on the thread pool: the commit loop never runs request code.
+        internal readonly TaskCompletionSource<CommitStatus> Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -24,7 +24,7 @@ public sealed record ObjectRecord(string Id, long Version, ReadOnlyMemory<byte> 
 /// <param name="IndexTerms">The new index terms (ignored for a delete).</param>
 public sealed record ObjectWrite(string Id, long ExpectedVersion, ReadOnlyMemory<byte>? Body, IReadOnlyList<string> IndexTerms);
 
-/// <summary>The outcome of <see cref="IObjectStore.Commit"/>.</summary>
+/// <summary>The outcome of <see cref="IObjectStore.CommitAsync"/>.</summary>
 public enum CommitStatus
 {
     /// <summary>Every write was applied and is durable on disk.</summary>
@@ -35,8 +35,9 @@ public enum CommitStatus
 
 /// <summary>
 /// The storage abstraction of the engine. Reads are lock-free and see the latest committed state.
-/// <see cref="Commit"/> is atomic (all writes or none) and linearisable per object (a version check, no
-/// global lock), and returns only once the change is durable (write-ahead log with group commit).
+/// <see cref="CommitAsync"/> is atomic (all writes or none) and linearisable per object (a version check, no
+/// global lock), and completes only once the change is durable (write-ahead log with group commit). While a
+/// commit waits for the disk no thread is blocked: the store's commit loop completes the returned task.
 /// Internal data of the store (its own keys) is never an <see cref="ObjectRecord"/>.
 /// </summary>
 public interface IObjectStore : IDisposable
@@ -44,8 +45,14 @@ public interface IObjectStore : IDisposable
     /// <summary>Reads the latest committed record of <paramref name="id"/>.</summary>
     bool TryRead(string id, [NotNullWhen(true)] out ObjectRecord? record);
 
-    /// <summary>Applies <paramref name="writes"/> atomically and durably, or none of them on a version conflict.</summary>
-    CommitStatus Commit(IReadOnlyList<ObjectWrite> writes);
+    /// <summary>
+    /// Applies <paramref name="writes"/> atomically and durably, or none of them on a version conflict. The task
+    /// completes once the change is on disk (never before), or at once with <see cref="CommitStatus.Conflict"/>.
+    /// Its continuation runs on the thread pool, never on the store's commit loop. Invalid writes throw
+    /// <see cref="ArgumentException"/> synchronously; a store failure faults the task with
+    /// <see cref="InvalidOperationException"/>.
+    /// </summary>
+    ValueTask<CommitStatus> CommitAsync(IReadOnlyList<ObjectWrite> writes);
 
     /// <summary>
     /// Ids of the records whose index terms include every one of <paramref name="terms"/> (AND), newest
@@ -59,4 +66,19 @@ public interface IObjectStore : IDisposable
 
     /// <summary>A cheap readiness probe that touches the store (for /health).</summary>
     bool IsHealthy();
+}
+
+/// <summary>Blocking helpers over <see cref="IObjectStore"/> for tests, tools and rare administrative paths.</summary>
+public static class ObjectStoreExtensions
+{
+    /// <summary>
+    /// <see cref="IObjectStore.CommitAsync"/>, waiting for it. Request paths must await the task instead: a thread
+    /// blocked here holds a thread-pool thread for the whole group commit.
+    /// </summary>
+    public static CommitStatus Commit(this IObjectStore store, IReadOnlyList<ObjectWrite> writes)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var pending = store.CommitAsync(writes);
+        return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+    }
 }

@@ -6,7 +6,7 @@ namespace Kms.Engine.Storage;
 /// <summary>
 /// An ephemeral, thread-safe, in-memory <see cref="IObjectStore"/> (tools, tests of the semantics, demos).
 /// Nothing survives <see cref="Dispose"/>. Reads are lock-free (a concurrent dictionary of immutable
-/// records); <see cref="Commit"/> and the inverted index are guarded by one lock, which is fine for an
+/// records); <see cref="CommitAsync"/> and the inverted index are guarded by one lock, which is fine for an
 /// ephemeral mode and keeps every commit atomic and linearisable.
 /// </summary>
 public sealed class MemoryObjectStore : IObjectStore
@@ -25,7 +25,9 @@ public sealed class MemoryObjectStore : IObjectStore
     public bool TryRead(string id, [NotNullWhen(true)] out ObjectRecord? record) => _records.TryGetValue(id, out record);
 
     /// <inheritdoc/>
-    public CommitStatus Commit(IReadOnlyList<ObjectWrite> writes)
+    public ValueTask<CommitStatus> CommitAsync(IReadOnlyList<ObjectWrite> writes) => new(Apply(writes));
+
+    private CommitStatus Apply(IReadOnlyList<ObjectWrite> writes)
     {
         ArgumentNullException.ThrowIfNull(writes);
         lock (_gate)

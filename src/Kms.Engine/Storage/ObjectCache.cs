@@ -168,19 +168,42 @@ internal sealed class ObjectCache : IObjectStore
     public bool TryRead(string id, [NotNullWhen(true)] out ObjectRecord? record) => _inner.TryRead(id, out record);
 
     /// <inheritdoc/>
-    public CommitStatus Commit(IReadOnlyList<ObjectWrite> writes)
+    public ValueTask<CommitStatus> CommitAsync(IReadOnlyList<ObjectWrite> writes)
     {
         ArgumentNullException.ThrowIfNull(writes);
         int begun = 0;
+        ValueTask<CommitStatus> pending;
         try
         {
             for (; begun < writes.Count; begun++) BeginWrite(writes[begun].Id);
-            return _inner.Commit(writes);
+            pending = _inner.CommitAsync(writes);
+        }
+        catch
+        {
+            EndWrites(writes, begun);
+            throw;
+        }
+        if (!pending.IsCompleted) return AwaitThenEnd(pending, writes);
+        EndWrites(writes, begun);
+        return pending;
+    }
+
+    // The ids stay marked as being written until the commit is durable and applied: no read installs an entry meanwhile.
+    private async ValueTask<CommitStatus> AwaitThenEnd(ValueTask<CommitStatus> pending, IReadOnlyList<ObjectWrite> writes)
+    {
+        try
+        {
+            return await pending.ConfigureAwait(false);
         }
         finally
         {
-            for (int i = 0; i < begun; i++) EndWrite(writes[i].Id);
+            EndWrites(writes, writes.Count);
         }
+    }
+
+    private void EndWrites(IReadOnlyList<ObjectWrite> writes, int begun)
+    {
+        for (int i = 0; i < begun; i++) EndWrite(writes[i].Id);
     }
 
     private void BeginWrite(string id)

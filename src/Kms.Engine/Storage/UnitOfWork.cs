@@ -5,7 +5,7 @@ namespace Kms.Engine.Storage;
 /// <summary>
 /// Staged changes of one batch item (or of a whole batch under Batch Error Continuation Option Undo):
 /// reads see the staged objects first, then the store; <see cref="Commit"/> applies every staged object
-/// in one atomic <see cref="IObjectStore.Commit"/> with the versions that were read (optimistic
+/// in one atomic <see cref="IObjectStore.CommitAsync"/> with the versions that were read (optimistic
 /// concurrency: a conflict means nothing was applied and the caller re-runs the work).
 /// </summary>
 internal sealed class UnitOfWork(IObjectStore store)
@@ -64,13 +64,13 @@ internal sealed class UnitOfWork(IObjectStore store)
         return ids;
     }
 
-    /// <summary>Applies the staged objects atomically.</summary>
-    public CommitStatus Commit()
+    /// <summary>Applies the staged objects atomically; completes once they are durable.</summary>
+    public ValueTask<CommitStatus> CommitAsync()
     {
-        if (_staged.Count == 0) return CommitStatus.Committed;
+        if (_staged.Count == 0) return new(CommitStatus.Committed);
         var writes = new List<ObjectWrite>(_order.Count);
         foreach (var id in _order) writes.Add(ObjectCodec.ToWrite(_staged[id]));
-        return store.Commit(writes);
+        return store.CommitAsync(writes);
     }
 
     private static bool Matches(ManagedObject obj, IReadOnlyList<string> terms)

@@ -37,7 +37,7 @@ public sealed class KmipHttpAdapter(IKmipProcessor engine, HttpAuthentication au
                 case "application/json":
                 {
                     if (!KmipJson.TryParse(body, out var request, out var error, _limits)) { await BadRequest(context, error); return; }
-                    var response = ProcessTree(request, caller);
+                    var response = await ProcessTreeAsync(request, caller);
                     if (response is null) { await BadRequest(context, "the request is larger than limits.max_message_size"); return; }
                     await WriteText(context, KmipJson.Serialize(response), "application/json");
                     return;
@@ -45,7 +45,7 @@ public sealed class KmipHttpAdapter(IKmipProcessor engine, HttpAuthentication au
                 case "text/xml" or "application/xml":
                 {
                     if (!KmipXml.TryParse(body, out var request, out var error, _limits)) { await BadRequest(context, error); return; }
-                    var response = ProcessTree(request, caller);
+                    var response = await ProcessTreeAsync(request, caller);
                     if (response is null) { await BadRequest(context, "the request is larger than limits.max_message_size"); return; }
                     await WriteText(context, KmipXml.Serialize(response, indent: false), mediaType);
                     return;
@@ -57,7 +57,7 @@ public sealed class KmipHttpAdapter(IKmipProcessor engine, HttpAuthentication au
                     if (body.Length < TtlvFramer.HeaderSize || TtlvFramer.CheckHeader(body, _limits, out int total) != FramingError.None || total != body.Length)
                         InvalidMessageResponse.Write(output, "the body is not one whole TTLV message");
                     else
-                        engine.Process(body, output, caller);
+                        await engine.ProcessAsync(body, output, caller);
                     context.Response.ContentType = "application/octet-stream";
                     await context.Response.Body.WriteAsync(output.WrittenMemory, context.RequestAborted);
                     return;
@@ -90,7 +90,7 @@ public sealed class KmipHttpAdapter(IKmipProcessor engine, HttpAuthentication au
             if (!KmipJson.TryParseRequest(body, out var request, out var operation, out var error, _limits)) { await BadRequest(context, error); return; }
             if (operation is not { } op)
             {
-                var whole = ProcessTree(request, caller);
+                var whole = await ProcessTreeAsync(request, caller);
                 if (whole is null) { await BadRequest(context, "the request is larger than limits.max_message_size"); return; }
                 await WriteText(context, KmipJson.Serialize(whole), "application/json");
                 return;
@@ -100,7 +100,7 @@ public sealed class KmipHttpAdapter(IKmipProcessor engine, HttpAuthentication au
                     TtlvElement.Structure(Tag.ProtocolVersion, TtlvElement.Integer(Tag.ProtocolVersionMajor, 2), TtlvElement.Integer(Tag.ProtocolVersionMinor, 1)),
                     TtlvElement.Integer(Tag.BatchCount, 1)),
                 TtlvElement.Structure(Tag.BatchItem, TtlvElement.Enumeration(Tag.Operation, op), request));
-            var response = ProcessTree(message, caller);
+            var response = await ProcessTreeAsync(message, caller);
             if (response is null) { await BadRequest(context, "the request is larger than limits.max_message_size"); return; }
             var item = response.Find(Tag.BatchItem);
             var status = item?.Find(Tag.ResultStatus) is { } s ? (ResultStatus)s.UInt32 : ResultStatus.OperationFailed;
@@ -130,14 +130,14 @@ public sealed class KmipHttpAdapter(IKmipProcessor engine, HttpAuthentication au
     }
 
     /// <summary>Encodes, processes and decodes one message; null when the encoding exceeds the message size limit.</summary>
-    private TtlvElement? ProcessTree(TtlvElement request, CallerIdentity caller)
+    private async ValueTask<TtlvElement?> ProcessTreeAsync(TtlvElement request, CallerIdentity caller)
     {
         byte[] bytes = request.ToBytes();
         try
         {
             if (bytes.Length > _limits.MaxMessageSize) return null;
             var output = new ArrayBufferWriter<byte>(1024);
-            engine.Process(bytes, output, caller);
+            await engine.ProcessAsync(bytes, output, caller);
             return TtlvElement.Decode(output.WrittenSpan);
         }
         finally

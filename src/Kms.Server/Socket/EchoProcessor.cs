@@ -13,7 +13,7 @@ namespace Kms.Server.Socket;
 public sealed class EchoProcessor : IKmipProcessor
 {
     /// <inheritdoc/>
-    public MessageOutcome Process(ReadOnlySpan<byte> request, IBufferWriter<byte> response, CallerIdentity caller)
+    public ValueTask<MessageOutcome> ProcessAsync(ReadOnlyMemory<byte> request, IBufferWriter<byte> response, CallerIdentity caller)
     {
         int total = request.Length;           // framed: 8 + a multiple of 8
         int headerSize = total >= 16 ? 16 : 8;
@@ -36,6 +36,6 @@ public sealed class EchoProcessor : IKmipProcessor
             response.Advance(n);
             remaining -= n;
         }
-        return MessageOutcome.Answered;
+        return new(MessageOutcome.Answered);
     }
 }

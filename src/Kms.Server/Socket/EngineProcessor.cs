@@ -10,5 +10,6 @@ public sealed class EngineProcessor(KmsEngine engine) : IKmipProcessor
     public KmsEngine Engine { get; } = engine;
 
     /// <inheritdoc/>
-    public MessageOutcome Process(ReadOnlySpan<byte> request, IBufferWriter<byte> response, CallerIdentity caller) => Engine.Process(request, response, caller);
+    public ValueTask<MessageOutcome> ProcessAsync(ReadOnlyMemory<byte> request, IBufferWriter<byte> response, CallerIdentity caller)
+        => Engine.ProcessAsync(request, response, caller);
 }

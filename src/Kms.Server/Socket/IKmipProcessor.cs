@@ -9,7 +9,10 @@ namespace Kms.Server.Socket;
 /// </summary>
 public interface IKmipProcessor
 {
-    /// <summary>Processes <paramref name="request"/> (valid only during the call) and writes the response.</summary>
+    /// <summary>
+    /// Processes <paramref name="request"/> (read only before this method returns) and writes the response; the task
+    /// completes once the response is written (for a state-changing request, after its change is durable).
+    /// </summary>
     /// <returns><see cref="MessageOutcome.CodecError"/> when the socket must close after sending the response.</returns>
-    MessageOutcome Process(ReadOnlySpan<byte> request, IBufferWriter<byte> response, CallerIdentity caller);
+    ValueTask<MessageOutcome> ProcessAsync(ReadOnlyMemory<byte> request, IBufferWriter<byte> response, CallerIdentity caller);
 }

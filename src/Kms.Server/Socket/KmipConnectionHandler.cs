@@ -82,7 +82,11 @@ public sealed class KmipConnectionHandler(IKmipProcessor processor, IdentityReso
             bool codecError = false;
             while (!codecError && TtlvFramer.TryReadMessage(ref buffer, _limits, out var message, out error))
             {
-                codecError = ProcessOne(message, output, caller) == MessageOutcome.CodecError;
+                // A state-changing message completes after its group commit is durable: awaited, so no thread waits
+                // for the disk. The pipe's buffer stays valid until AdvanceTo; no span is held across the await.
+                var processing = ProcessOne(message, output, caller);
+                var outcome = processing.IsCompletedSuccessfully ? processing.Result : await processing;
+                codecError = outcome == MessageOutcome.CodecError;
                 wrote = true;
             }
             if (error != FramingError.None)
@@ -112,17 +116,18 @@ public sealed class KmipConnectionHandler(IKmipProcessor processor, IdentityReso
         }
     }
 
-    private MessageOutcome ProcessOne(in ReadOnlySequence<byte> message, IBufferWriter<byte> output, CallerIdentity caller)
+    private ValueTask<MessageOutcome> ProcessOne(in ReadOnlySequence<byte> message, IBufferWriter<byte> output, CallerIdentity caller)
     {
-        if (message.IsSingleSegment) return processor.Process(message.FirstSpan, output, caller);
+        if (message.IsSingleSegment) return processor.ProcessAsync(message.First, output, caller);
         // A message split across pipe segments is copied once into a pooled buffer, cleared before its return
-        // because requests may carry key material. Its size is bounded by the framer's limit.
+        // because requests may carry key material. Its size is bounded by the framer's limit. The processor reads
+        // the request only before it returns, so the buffer goes back at once.
         int length = (int)message.Length;
         byte[] rented = ArrayPool<byte>.Shared.Rent(length);
         try
         {
             message.CopyTo(rented);
-            return processor.Process(rented.AsSpan(0, length), output, caller);
+            return processor.ProcessAsync(rented.AsMemory(0, length), output, caller);
         }
         finally
         {
