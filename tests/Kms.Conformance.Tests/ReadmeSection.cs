@@ -40,7 +40,8 @@ public static class ReadmeSection
             must be present where the case expects it and be a well-formed RNG Parameters structure. Everything else
             (status, reason, operation, object types, every deterministic value) must match; the rules, each with a test
             that a wrong value still fails, are documented in `ConformanceComparer`. Each file runs as its own client
-            identity, so objects of other files are invisible to it.
+            identity, so objects of other files are invisible to it; only in the TL-M and SASED-M profiles, whose third file
+            uses the objects the earlier ones left, does a file run after the profile's earlier files as the same identity.
 
             The table below is `tests/Kms.Conformance.Tests/conformance-expectations.tsv`: a case marked pass must pass; an
             exception must still fail, for the reason given (why, where, and whose work fixes it), so a fixed case forces the
