@@ -71,9 +71,10 @@ public sealed class ObjectFacts
 ///   compared as sets: every expected item must match a distinct actual item, in any order, and the actual collection
 ///   may hold extra items (attributes the server adds).</item>
 /// <item>Generated key material: for an object that a Create, Create Key Pair, Derive Key, Re-key or Re-key Key Pair
-///   response named (in this file, or in an earlier file of a cross-file profile: <see cref="ObjectFacts"/>), the key material in later Get / Get Attributes responses (Key Material, a wrapped Key
-///   Value, the RSA/DSA/DH/EC key parts, and the Digest Value computed from them) may be any value of the right type, even
-///   where the case file gives the reference server's literal bytes.</item>
+///   response named (in this file, or in an earlier file of a cross-file profile: <see cref="ObjectFacts"/>), the key
+///   material in later Get / Get Attributes responses (Key Material, a wrapped Key Value, the RSA/DSA/DH/EC key parts,
+///   and the Digest Value computed from them) may be any value of the right type, even where the case file gives the
+///   reference server's literal bytes.</item>
 /// <item>Generated cryptographic output (Profiles 2.1 §4.1: values that depend on server-generated keys or on randomness
 ///   vary between servers and runs). Exactly these outputs are variable where the case gives a literal: the Data,
 ///   IV/Counter/Nonce and Authenticated Encryption Tag of an Encrypt under a key this server generated (rule above), under
