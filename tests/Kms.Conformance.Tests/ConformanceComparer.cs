@@ -38,6 +38,18 @@ public sealed class Bindings
 }
 
 /// <summary>
+/// What the comparer has learnt about server objects, by their actual Unique Identifier: which ones this server generated
+/// (their key material and what they encrypt, sign or MAC is variable: rules 6 and 7) and which are public keys (rule 7).
+/// One per case file, shared by the files of a cross-file profile (<see cref="ConformanceRunner"/>).
+/// </summary>
+public sealed class ObjectFacts
+{
+    public HashSet<string> Generated { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> PublicKeys { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
 /// Compares an actual ResponseMessage with the expected one of an OASIS test case, allowing only the variations of
 /// KMIP Profiles 2.1 §4.1 (and nothing else):
 /// <list type="number">
@@ -58,10 +70,11 @@ public sealed class Bindings
 ///   <c>Template-Attribute</c> structures, and the payloads of Get Attributes and Get Attribute List responses — are
 ///   compared as sets: every expected item must match a distinct actual item, in any order, and the actual collection
 ///   may hold extra items (attributes the server adds).</item>
-/// <item>Generated key material: for an object whose identifier was bound by a Create, Create Key Pair, Derive Key, Re-key
-///   or Re-key Key Pair response, the key material in later Get / Get Attributes responses (Key Material, a wrapped Key
-///   Value, the RSA/DSA/DH/EC key parts, and the Digest Value computed from them) may be any value of the right type, even
-///   where the case file gives the reference server's literal bytes.</item>
+/// <item>Generated key material: for an object that a Create, Create Key Pair, Derive Key, Re-key or Re-key Key Pair
+///   response named (in this file, or in an earlier file of a cross-file profile: <see cref="ObjectFacts"/>), the key
+///   material in later Get / Get Attributes responses (Key Material, a wrapped Key Value, the RSA/DSA/DH/EC key parts,
+///   and the Digest Value computed from them) may be any value of the right type, even where the case file gives the
+///   reference server's literal bytes.</item>
 /// <item>Generated cryptographic output (Profiles 2.1 §4.1: values that depend on server-generated keys or on randomness
 ///   vary between servers and runs). Exactly these outputs are variable where the case gives a literal: the Data,
 ///   IV/Counter/Nonce and Authenticated Encryption Tag of an Encrypt under a key this server generated (rule above), under
@@ -97,8 +110,10 @@ public sealed class Bindings
 /// <see cref="Compare"/> returns null when the responses match, else the first difference as
 /// "path: what was expected, what came", and binds placeholders in <see cref="Bindings"/> as it goes.
 /// </summary>
-public sealed class ConformanceComparer(Placeholders placeholders, Bindings bindings)
+public sealed class ConformanceComparer(Placeholders placeholders, Bindings bindings, ObjectFacts? objects = null)
 {
+    private readonly ObjectFacts _objects = objects ?? new ObjectFacts();
+
     private static readonly HashSet<Tag> s_attributeSets =
     [
         Tag.Attributes, Tag.CommonAttributes, Tag.PrivateKeyAttributes, Tag.PublicKeyAttributes,
@@ -134,8 +149,6 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
         [Tag.PredictionResistance] = ItemType.Boolean,
     };
 
-    private readonly HashSet<string> _generatedObjects = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _publicKeys = new(StringComparer.Ordinal);
     private bool _inGeneratedObject;
     private readonly HashSet<Tag> _variableOutputs = [];
 
@@ -201,9 +214,9 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
         var ep = expected.Find(Tag.ResponsePayload);
         var ap = actual.Find(Tag.ResponsePayload);
         var rp = requestItem?.Find(Tag.RequestPayload);
-        string? objectName = ep?.Find(Tag.UniqueIdentifier) is { } id ? placeholders.NameOf(id) : null;
-        _inGeneratedObject = objectName is not null && _generatedObjects.Contains(objectName);
-        VariableOutputs(operation, objectName, rp, ep);
+        string? objectId = ap?.Find(Tag.UniqueIdentifier) is { Type: ItemType.TextString } id ? id.Text : null;
+        _inGeneratedObject = objectId is not null && _objects.Generated.Contains(objectId);
+        VariableOutputs(operation, objectId, rp, ep);
         try
         {
             string? diff;
@@ -212,15 +225,16 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
             else
                 diff = Ordered(Without(expected, Tag.ResultMessage, Tag.ResponsePayload), Without(actual, Tag.ResultMessage, Tag.ResponsePayload), path)
                     ?? (operation == Operation.Query ? QueryPayload(ep, ap, path + "/ResponsePayload") : Unordered(ep, ap, path + "/ResponsePayload"));
-            if (diff is null && ep is not null && s_generating.Contains(operation))
-                foreach (var item in ep.Children)
-                    if (item.Tag is Tag.UniqueIdentifier or Tag.PrivateKeyUniqueIdentifier or Tag.PublicKeyUniqueIdentifier && placeholders.NameOf(item) is { } name)
-                        _generatedObjects.Add(name);
-            if (diff is null && ep is not null)
-                foreach (var item in ep.Children)
-                    if (placeholders.NameOf(item) is { } name && (item.Tag == Tag.PublicKeyUniqueIdentifier
-                        || item.Tag == Tag.UniqueIdentifier && operation == Operation.Register && rp?.Find(Tag.ObjectType) is { } type && type.UInt32 == (uint)ObjectType.PublicKey))
-                        _publicKeys.Add(name);
+            if (diff is null && ap is not null)
+                foreach (var item in ap.Children)
+                {
+                    if (item.Type != ItemType.TextString) continue;
+                    if (s_generating.Contains(operation) && item.Tag is Tag.UniqueIdentifier or Tag.PrivateKeyUniqueIdentifier or Tag.PublicKeyUniqueIdentifier)
+                        _objects.Generated.Add(item.Text);
+                    if (item.Tag == Tag.PublicKeyUniqueIdentifier
+                        || item.Tag == Tag.UniqueIdentifier && operation == Operation.Register && rp?.Find(Tag.ObjectType) is { } type && type.UInt32 == (uint)ObjectType.PublicKey)
+                        _objects.PublicKeys.Add(item.Text);
+                }
             if (ap is not null)
                 foreach (var item in ap.Children)
                     if (item.Type == ItemType.ByteString && OutputTags.Contains(item.Tag)) bindings.SetLatest(item);
@@ -234,13 +248,13 @@ public sealed class ConformanceComparer(Placeholders placeholders, Bindings bind
     }
 
     /// <summary>Rule 7: the outputs of this batch item that depend on a generated key or on randomness.</summary>
-    private void VariableOutputs(Operation operation, string? objectName, TtlvElement? request, TtlvElement? expectedPayload)
+    private void VariableOutputs(Operation operation, string? objectId, TtlvElement? request, TtlvElement? expectedPayload)
     {
-        bool generatedKey = objectName is not null && _generatedObjects.Contains(objectName);
+        bool generatedKey = objectId is not null && _objects.Generated.Contains(objectId);
         switch (operation)
         {
             case Operation.Encrypt:
-                bool publicKey = objectName is not null && _publicKeys.Contains(objectName);
+                bool publicKey = objectId is not null && _objects.PublicKeys.Contains(objectId);
                 bool serverIv = request is not null && request.Find(Tag.IVCounterNonce) is null && expectedPayload?.Find(Tag.IVCounterNonce) is not null;
                 if (generatedKey || publicKey || serverIv) _variableOutputs.UnionWith(s_encryptOutputs);
                 break;

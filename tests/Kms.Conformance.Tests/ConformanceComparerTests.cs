@@ -477,4 +477,34 @@ public sealed class ConformanceComparerTests
         Assert.NotNull(Replay((Request("GetAttributes", K1), expected, Message14(K1 + Rng("Digest", OurRng)))).Difference);
         Assert.NotNull(Replay((Request("GetAttributes", K1), expected, Message14(K1 + Rng("Random Number Generator", "<CryptographicAlgorithm type=\"Enumeration\" value=\"AES\"/>")))).Difference);
     }
+
+    [Fact]
+    public void GeneratedObjectsAreKnownByTheirIdentifierAcrossTheFilesOfACrossFileProfile()
+    {
+        // File 1 creates k1; file 2 finds it (a Locate binds its own placeholder) and reads it: the key material is generated.
+        var objects = new ObjectFacts();
+        var placeholders1 = new Placeholders();
+        var created = KmipXml.ReadTestCase(new StringReader("<KMIP>" + Message(Item("Create", "<ObjectType type=\"Enumeration\" value=\"SymmetricKey\"/>" + Id0)) + "</KMIP>"), placeholders1.Sentinel)[0];
+        Assert.Null(new ConformanceComparer(placeholders1, new Bindings(), objects).Compare(created, KmipXml.Parse(Message(Item("Create", "<ObjectType type=\"Enumeration\" value=\"SymmetricKey\"/>" + K1)).Replace("$NOW", "2026-11-23T22:00:00Z"))));
+        Assert.Contains("k1", objects.Generated);
+
+        string Get(ObjectFacts facts, string material)
+        {
+            var placeholders = new Placeholders();
+            var expected = KmipXml.ReadTestCase(new StringReader("<KMIP>" + Message(Item("Get", KeyPayload("$UNIQUE_IDENTIFIER_0", "2A2A2A2A"))) + "</KMIP>"), placeholders.Sentinel)[0];
+            return new ConformanceComparer(placeholders, new Bindings(), facts).Compare(expected, KmipXml.Parse(Message(Item("Get", KeyPayload("k1", material))).Replace("$NOW", "2026-11-23T22:00:00Z"))) ?? "";
+        }
+        Assert.Equal("", Get(objects, "0102030405060708"));
+        // Without that knowledge (another profile: a fresh ObjectFacts) the reference server's bytes are required.
+        Assert.Contains("KeyMaterial", Get(new ObjectFacts(), "0102030405060708"));
+    }
+
+    [Fact]
+    public void OnlyCrossFileProfilesRunTheirEarlierFilesFirst()
+    {
+        Assert.Equal(["v2.1/mandatory/TL-M-1-21.xml", "v2.1/mandatory/TL-M-2-21.xml"], ConformanceRunner.EarlierFilesOfProfile(TestCase.Load("v2.1/mandatory/TL-M-3-21.xml")));
+        Assert.Equal(["v1.4/mandatory/SASED-M-1-14.xml"], ConformanceRunner.EarlierFilesOfProfile(TestCase.Load("v1.4/mandatory/SASED-M-2-14.xml")));
+        Assert.Empty(ConformanceRunner.EarlierFilesOfProfile(TestCase.Load("v2.1/mandatory/BL-M-3-21.xml")));
+        Assert.Equal(12, TestCase.NumberOf("SKFF-M-12-21"));
+    }
 }

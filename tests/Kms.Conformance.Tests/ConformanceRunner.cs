@@ -25,25 +25,59 @@ public sealed record CaseResult(string RelativePath, bool Passed, int Steps, int
 /// current time) is encoded and sent — binary TTLV over the mutual-TLS socket, or over HTTP /kmip in the MSGENC
 /// case's own encoding — and its response is decoded and checked by <see cref="ConformanceComparer"/>. Each file runs
 /// as its own user (client certificate CN <c>conformance-&lt;case&gt;</c>), so objects left over by other files are invisible
-/// to its Locate requests.
+/// to its Locate requests. The files of a cross-file profile (<see cref="CrossFileProfiles"/>) are the exception: their
+/// later files use what an earlier file left on the server, so such a file runs after the profile's earlier files of
+/// its folder, in order, as the same user and with the same <see cref="ObjectFacts"/>; each test still runs on its own,
+/// in any order.
 /// </summary>
 public static class ConformanceRunner
 {
     private static readonly TimeSpan s_stepTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Runs one case. Normally it stops at the first difference; with <paramref name="continueAfterDifference"/> (a
-    /// diagnostic mode) it goes on with the remaining steps and collects every difference in <see cref="CaseResult.AllDifferences"/>.
+    /// Profiles whose later files need an earlier file's objects: TL-M-3 locates and reads the key TL-M-2 created (by its
+    /// Application Specific Information), SASED-M-3 the password SASED-M-2 registered.
+    /// </summary>
+    public static readonly IReadOnlySet<string> CrossFileProfiles = new HashSet<string>(StringComparer.Ordinal) { "TL-M", "SASED-M" };
+
+    /// <summary>
+    /// Runs one case (after the earlier files of its profile when it belongs to a cross-file profile). Normally it stops
+    /// at the first difference; with <paramref name="continueAfterDifference"/> (a diagnostic mode) it goes on with the
+    /// remaining steps and collects every difference in <see cref="CaseResult.AllDifferences"/>.
     /// </summary>
     public static async Task<CaseResult> RunAsync(ServerProcess server, TestCase testCase, bool continueAfterDifference = false)
+    {
+        string user = "conformance-" + testCase.Name;
+        var objects = new ObjectFacts();
+        foreach (var earlier in EarlierFilesOfProfile(testCase))
+        {
+            var setup = await RunFileAsync(server, TestCase.Load(earlier), user, objects, continueAfterDifference: false);
+            if (!setup.Passed)
+                return new CaseResult(testCase.RelativePath, false, testCase.Steps.Count, 0, $"the profile's earlier file, run first as the same user, failed: {setup}");
+        }
+        return await RunFileAsync(server, testCase, user, objects, continueAfterDifference);
+    }
+
+    /// <summary>The files of the same folder and cross-file profile with a lower case number, in order (none for other profiles).</summary>
+    public static IEnumerable<string> EarlierFilesOfProfile(TestCase testCase)
+    {
+        string profile = TestCase.ProfileOf(testCase.Name);
+        if (!CrossFileProfiles.Contains(profile)) return [];
+        string folder = testCase.RelativePath[..testCase.RelativePath.LastIndexOf('/')];
+        int number = TestCase.NumberOf(testCase.Name);
+        return TestCase.All(folder)
+            .Where(f => Path.GetFileNameWithoutExtension(f) is var name && TestCase.ProfileOf(name) == profile && TestCase.NumberOf(name) < number)
+            .OrderBy(f => TestCase.NumberOf(Path.GetFileNameWithoutExtension(f)));
+    }
+
+    private static async Task<CaseResult> RunFileAsync(ServerProcess server, TestCase testCase, string user, ObjectFacts objects, bool continueAfterDifference)
     {
         CaseResult? first = null;
         var all = new List<string>();
         var responses = new List<TtlvElement>();
         var bindings = new Bindings();
-        var comparer = new ConformanceComparer(testCase.Placeholders, bindings);
+        var comparer = new ConformanceComparer(testCase.Placeholders, bindings, objects);
         var transport = TestCase.TransportOf(testCase.Name);
-        string user = "conformance-" + testCase.Name;
         KmipClient? socket = null;
         HttpClient? http = null;
         try

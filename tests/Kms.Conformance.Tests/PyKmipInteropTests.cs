@@ -27,7 +27,7 @@ public sealed class PyKmipInteropTests(ServerFixture fixture) : IClassFixture<Se
         [
             RepoFiles.Path("tests", "interop", "pykmip_interop.py"),
             "--host", "127.0.0.1", "--port", fixture.Server.SocketPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--cert", cert, "--key", key, "--ca", ServerProcess.Pki.CaPem, "--version", version,
+            "--cert", cert, "--key", key, "--ca", ServerProcess.Pki.Ca1Pem, "--version", version,
         ])
         {
             RedirectStandardOutput = true,

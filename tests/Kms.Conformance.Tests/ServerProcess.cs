@@ -58,7 +58,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             "--allow-3des", "true",
             "--socket-server-start", "true", "--socket-server-hostname", "127.0.0.1", "--socket-server-port", "0",
             "--tls-p12-file", Pki.ServerP12, "--tls-p12-password", TestPki.Password,
-            "--clients-ca-cert-file", Pki.CaPem,
+            "--clients-ca-cert-file", Pki.Ca1Pem,
             "--data-directory", Path.Combine(work, "data"),
         ])
         {
@@ -102,14 +102,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public Task<KmipClient> ConnectAsync(string commonName) => KmipClient.ConnectAsync("127.0.0.1", SocketPort, new KmipClientOptions
     {
         ClientCertificate = Pki.Client(commonName),
-        TrustedCertificates = [Pki.Ca],
+        TrustedCertificates = [Pki.Ca1],
         TargetHost = "localhost",
     });
 
     /// <summary>An HTTPS client for the server's HTTP port, presenting a client certificate for <paramref name="commonName"/>.</summary>
     public HttpClient HttpClient(string commonName)
     {
-        var ca = Pki.Ca;
+        var ca = Pki.Ca1;
         var handler = new HttpClientHandler
         {
             ClientCertificateOptions = ClientCertificateOption.Manual,

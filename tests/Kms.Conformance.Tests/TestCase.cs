@@ -36,6 +36,9 @@ public sealed partial class TestCase
     /// <summary>The profile of a case name: <c>CS-BC-M-GCM-1-21</c> → <c>CS-BC-M</c>, <c>SUITEB_128-M-1-14</c> → <c>SUITEB_128-M</c>.</summary>
     public static string ProfileOf(string name) => ProfileName().Match(name) is { Success: true } m ? m.Groups[1].Value : name;
 
+    /// <summary>The case number within its profile: <c>TL-M-3-21</c> → 3.</summary>
+    public static int NumberOf(string name) => CaseNumber().Match(name) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+
     /// <summary>How the case's requests travel: MSGENC-JSON/XML/HTTPS cases over HTTP /kmip, every other case over the socket.</summary>
     public static Transport TransportOf(string name) =>
         name.StartsWith("MSGENC-JSON-", StringComparison.Ordinal) ? Transport.HttpJson
@@ -69,6 +72,9 @@ public sealed partial class TestCase
 
     [GeneratedRegex(@"^(.*?-[MO])(-[A-Z0-9_]+)?-\d+-\d+$")]
     private static partial Regex ProfileName();
+
+    [GeneratedRegex(@"-(\d+)-\d+$")]
+    private static partial Regex CaseNumber();
 }
 
 /// <summary>Where the runner sends a case's requests.</summary>

@@ -82,6 +82,14 @@ public sealed class CryptoOperationTests : IDisposable
         Assert.Equal(priv, pubLink.Find(Tag.LinkedObjectIdentifier)!.Text);
         Assert.Equal((int)CryptographicUsageMask.Sign, Attribute(priv, Tag.CryptographicUsageMask).Int32);
         Assert.Equal((int)CryptographicUsageMask.Verify, Attribute(pub, Tag.CryptographicUsageMask).Int32);
+        // Both keys name the generator their material came from (KMIP 2.1 §4.50): the OS CSPRNG's CTR_DRBG, also for the
+        // BouncyCastle-generated ones (Crypto.Keys.Random reads the OS CSPRNG directly).
+        foreach (var id in new[] { priv, pub })
+        {
+            var rng = Attribute(id, Tag.RandomNumberGenerator);
+            Assert.Equal((uint)RNGAlgorithm.DRBG, rng.Find(Tag.RNGAlgorithm)!.UInt32);
+            Assert.Equal((uint)DRBGAlgorithm.CTR, rng.Find(Tag.DRBGAlgorithm)!.UInt32);
+        }
 
         // System tags: _sk / _pk find the halves.
         var sk = _t.Ok(Operation.Locate, Req.Payload(Req.Attrs(Req.Tags("_sk")))).FindAll(Tag.UniqueIdentifier).Select(e => e.Text).ToList();

@@ -7,7 +7,8 @@ namespace Kms.Server.Tests;
 /// <summary>
 /// A PKI generated once per test run in a temp folder (BCL CertificateRequest, ECDSA P-256):
 /// CA1 (server and clients), CA2 (another CA), CA3 (unused third CA for bundles), the server certificate
-/// (SAN 127.0.0.1 and localhost), and client certificates.
+/// (SAN 127.0.0.1 and localhost), fixed client certificates, and CA1 client certificates issued on demand (also as PEM
+/// files for clients outside .NET, e.g. PyKMIP). Shared by Kms.Server.Tests and Kms.Conformance.Tests (a linked file).
 /// </summary>
 public sealed class TestPki : IDisposable
 {
@@ -15,6 +16,8 @@ public sealed class TestPki : IDisposable
     private static readonly Lazy<TestPki> s_shared = new(() => new TestPki());
 
     public static TestPki Shared => s_shared.Value;
+
+    private readonly ECDsa _ca1Key;
 
     public string Directory { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "kms-pki-" + Guid.NewGuid().ToString("N")[..8]);
     public X509Certificate2 Ca1 { get; }
@@ -41,11 +44,11 @@ public sealed class TestPki : IDisposable
     {
         System.IO.Directory.CreateDirectory(Directory);
         var now = DateTimeOffset.UtcNow;
-        (Ca1, var ca1Key) = CreateCa("Kms Test CA 1");
+        (Ca1, _ca1Key) = CreateCa("Kms Test CA 1");
         (Ca2, var ca2Key) = CreateCa("Kms Test CA 2");
         (Ca3, _) = CreateCa("Kms Test CA 3");
 
-        var server = Issue(Ca1, ca1Key, "CN=kms-server", serverAuth: true, clientAuth: false, now.AddDays(-1), now.AddDays(30), san: b =>
+        var server = Issue(Ca1, _ca1Key, "CN=kms-server", serverAuth: true, clientAuth: false, now.AddDays(-1), now.AddDays(30), san: b =>
         {
             b.AddIpAddress(IPAddress.Loopback);
             b.AddDnsName("localhost");
@@ -54,16 +57,33 @@ public sealed class TestPki : IDisposable
         File.WriteAllText(ServerCertPem, server.ExportCertificatePem());
         File.WriteAllText(ServerKeyPem, server.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
 
-        Alice = Issue(Ca1, ca1Key, "CN=alice, O=Kms Tests", false, true, now.AddDays(-1), now.AddDays(30));
+        Alice = Issue(Ca1, _ca1Key, "CN=alice, O=Kms Tests", false, true, now.AddDays(-1), now.AddDays(30));
         Bob = Issue(Ca2, ca2Key, "CN=bob", false, true, now.AddDays(-1), now.AddDays(30));
-        Expired = Issue(Ca1, ca1Key, "CN=expired", false, true, now.AddDays(-30), now.AddDays(-1));
-        NoClientAuth = Issue(Ca1, ca1Key, "CN=noclientauth", true, false, now.AddDays(-1), now.AddDays(30));
-        Wildcard = Issue(Ca1, ca1Key, "CN=*", false, true, now.AddDays(-1), now.AddDays(30));
-        Carol = Issue(Ca1, ca1Key, "CN=carol", false, true, now.AddDays(-1), now.AddDays(30), san: b => b.AddEmailAddress("carol@example.com"));
+        Expired = Issue(Ca1, _ca1Key, "CN=expired", false, true, now.AddDays(-30), now.AddDays(-1));
+        NoClientAuth = Issue(Ca1, _ca1Key, "CN=noclientauth", true, false, now.AddDays(-1), now.AddDays(30));
+        Wildcard = Issue(Ca1, _ca1Key, "CN=*", false, true, now.AddDays(-1), now.AddDays(30));
+        Carol = Issue(Ca1, _ca1Key, "CN=carol", false, true, now.AddDays(-1), now.AddDays(30), san: b => b.AddEmailAddress("carol@example.com"));
 
         File.WriteAllText(Ca1Pem, Ca1.ExportCertificatePem());
         File.WriteAllText(Ca2Pem, Ca2.ExportCertificatePem());
         File.WriteAllText(BundlePem, Ca3.ExportCertificatePem() + "\n" + Ca1.ExportCertificatePem() + "\n" + Ca2.ExportCertificatePem() + "\n");
+    }
+
+    /// <summary>A CA1 client certificate (clientAuth, valid for 30 days) whose CN is the KMIP user name.</summary>
+    public X509Certificate2 Client(string commonName)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return Issue(Ca1, _ca1Key, "CN=" + commonName, serverAuth: false, clientAuth: true, now.AddDays(-1), now.AddDays(30));
+    }
+
+    /// <summary>Writes a <see cref="Client"/> certificate and its key as PEM files; returns (certificate path, key path).</summary>
+    public (string Certificate, string Key) ClientPem(string commonName)
+    {
+        var cert = Client(commonName);
+        string certPath = Path(commonName + ".crt.pem"), keyPath = Path(commonName + ".key.pem");
+        File.WriteAllText(certPath, cert.ExportCertificatePem());
+        File.WriteAllText(keyPath, cert.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        return (certPath, keyPath);
     }
 
     private static (X509Certificate2, ECDsa) CreateCa(string name)
@@ -104,6 +124,7 @@ public sealed class TestPki : IDisposable
 
     public void Dispose()
     {
+        _ca1Key.Dispose();
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 }

@@ -34,6 +34,11 @@ internal static class Keys
     internal static byte[] ToSpki(AsymmetricKeyParameter publicKey) =>
         SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(publicKey).GetDerEncoded();
 
-    /// <summary>One BouncyCastle random source over the OS CSPRNG (<see cref="System.Security.Cryptography.RandomNumberGenerator"/>).</summary>
-    internal static readonly SecureRandom Random = new();
+    /// <summary>
+    /// One BouncyCastle random source that reads the OS CSPRNG (<see cref="System.Security.Cryptography.RandomNumberGenerator"/>,
+    /// OpenSSL's CTR_DRBG on Linux) directly. Not <c>new SecureRandom()</c>, which would put BouncyCastle's own SHA-256
+    /// digest generator in between: the Random Number Generator attribute of generated key pairs (see
+    /// <c>ObjectBuilder.GeneratorAttribute</c>) names the generator their key material really came from.
+    /// </summary>
+    internal static readonly SecureRandom Random = new(new Org.BouncyCastle.Crypto.Prng.CryptoApiRandomGenerator());
 }

@@ -72,8 +72,9 @@ internal static class ObjectBuilder
 
     /// <summary>
     /// The Random Number Generator attribute (KMIP 2.1 §4.50, RNG Parameters §2.1.14) of keys this server generates:
-    /// they come from .NET <see cref="RandomNumberGenerator"/>, i.e. OpenSSL's RAND_bytes on Linux (and BCryptGenRandom
-    /// on Windows), whose default generator is the NIST SP 800-90A CTR_DRBG with AES-256.
+    /// they come from .NET <see cref="RandomNumberGenerator"/> (directly, or through BouncyCastle's <c>Crypto.Keys.Random</c>,
+    /// which reads it without a generator of its own), i.e. OpenSSL's RAND_bytes on Linux (and BCryptGenRandom on
+    /// Windows), whose default generator is the NIST SP 800-90A CTR_DRBG with AES-256.
     /// </summary>
     public static TtlvElement GeneratorAttribute() => TtlvElement.Structure(Tag.RandomNumberGenerator,
         TtlvElement.Enumeration(Tag.RNGAlgorithm, (uint)RNGAlgorithm.DRBG),
