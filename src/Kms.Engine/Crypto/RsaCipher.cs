@@ -9,7 +9,8 @@ namespace Kms.Engine.Crypto;
 /// <param name="Padding">OAEP or PKCS1V1_5 (the latter only when the policy allows it).</param>
 /// <param name="Hash">OAEP hash; 0 means SHA-1 (the PKCS#1 default).</param>
 /// <param name="MaskGeneratorHash">MGF1 hash; 0 means the same as <paramref name="Hash"/> (what OpenSSL does).</param>
-public readonly record struct RsaEncryptionParameters(PaddingMethod Padding = PaddingMethod.OAEP, HashingAlgorithm Hash = 0, HashingAlgorithm MaskGeneratorHash = 0)
+/// <param name="Label">The OAEP label (KMIP P Source, RFC 8017 §7.1 L); null or empty means the empty label.</param>
+public readonly record struct RsaEncryptionParameters(PaddingMethod Padding = PaddingMethod.OAEP, HashingAlgorithm Hash = 0, HashingAlgorithm MaskGeneratorHash = 0, byte[]? Label = null)
 {
     internal HashingAlgorithm OaepHash => Hash == 0 ? HashingAlgorithm.SHA_1 : Hash;
     internal HashingAlgorithm MgfHash => MaskGeneratorHash == 0 ? OaepHash : MaskGeneratorHash;
@@ -26,7 +27,7 @@ public static class RsaCipher
     public static byte[] Decrypt(AlgorithmPolicy policy, in RsaEncryptionParameters p, ReadOnlySpan<byte> privateKeyPkcs8, ReadOnlySpan<byte> ciphertext, CryptoUse use = CryptoUse.Decrypt)
         => Transform(encrypt: false, policy, p, privateKeyPkcs8, ciphertext, use);
 
-    /// <summary>The one body of <see cref="Encrypt"/> and <see cref="Decrypt"/>: the BCL, or BouncyCastle for OAEP hash pairs the BCL lacks.</summary>
+    /// <summary>The one body of <see cref="Encrypt"/> and <see cref="Decrypt"/>: the BCL, or BouncyCastle for what the BCL lacks (OAEP hash pairs, labels).</summary>
     private static byte[] Transform(bool encrypt, AlgorithmPolicy policy, in RsaEncryptionParameters p, ReadOnlySpan<byte> keyDer, ReadOnlySpan<byte> input, CryptoUse use)
     {
         var d = encrypt ? KeyDescription.FromSpki(keyDer) : KeyDescription.FromPkcs8(keyDer);
@@ -61,10 +62,10 @@ public static class RsaCipher
     }
 
     private static bool UseBouncyCastle(in RsaEncryptionParameters p) =>
-        p.Padding == PaddingMethod.OAEP && (p.OaepHash != p.MgfHash || !KmsAlgorithms.TryBclHash(p.OaepHash, out _));
+        p.Padding == PaddingMethod.OAEP && (p.OaepHash != p.MgfHash || p.Label is { Length: > 0 } || !KmsAlgorithms.TryBclHash(p.OaepHash, out _));
 
     private static OaepEncoding Bc(in RsaEncryptionParameters p) =>
-        new(new RsaBlindedEngine(), BcDigests.Create(p.OaepHash), BcDigests.Create(p.MgfHash), null);
+        new(new RsaBlindedEngine(), BcDigests.Create(p.OaepHash), BcDigests.Create(p.MgfHash), p.Label is { Length: > 0 } label ? label : null);
 
     private static RSAEncryptionPadding Padding(in RsaEncryptionParameters p) =>
         p.Padding == PaddingMethod.PKCS1V1_5 ? RSAEncryptionPadding.Pkcs1 : RSAEncryptionPadding.CreateOaep(KmsAlgorithms.BclHash(p.OaepHash));

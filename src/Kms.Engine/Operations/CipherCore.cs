@@ -36,7 +36,8 @@ internal static class CipherCore
             var p = new RsaEncryptionParameters(
                 CryptoSupport.Enum<PaddingMethod>(parameters, Tag.PaddingMethod) is var pm and not 0 ? pm : PaddingMethod.OAEP,
                 CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.HashingAlgorithm),
-                CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.MaskGeneratorHashingAlgorithm));
+                CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.MaskGeneratorHashingAlgorithm),
+                CryptoSupport.Bytes(parameters, Tag.PSource));
             byte[] result;
             if (encrypt)
             {

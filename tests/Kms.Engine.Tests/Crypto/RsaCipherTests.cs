@@ -31,6 +31,25 @@ public class RsaCipherTests(KeyFixture keys) : IClassFixture<KeyFixture>
     }
 
     [Fact]
+    public void Oaep_label_from_P_Source_interoperates_with_openssl_and_is_bound()
+    {
+        // KMIP P Source is the OAEP label L (RFC 8017 §7.1); OASIS CS-AC-M-OAEP-10 uses "Kilroy was here".
+        using var o = new OpenSsl();
+        var label = "Kilroy was here"u8.ToArray();
+        var p = new RsaEncryptionParameters(PaddingMethod.OAEP, HashingAlgorithm.SHA_256, Label: label);
+        var secret = "labelled secret"u8.ToArray();
+        o.File("key.der", keys.Rsa.PrivateKeyPkcs8);
+        o.File("ct", RsaCipher.Encrypt(Policy, p, keys.Rsa.PublicKeySpki, secret));
+        o.Ok("pkeyutl", "-decrypt", "-inkey", "key.der", "-keyform", "DER", "-pkeyopt", "rsa_padding_mode:oaep",
+            "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_oaep_label:" + Convert.ToHexString(label), "-in", "ct", "-out", "pt");
+        Assert.Equal(secret, o.Read("pt"));
+
+        var unlabelled = p with { Label = null };
+        var e = Assert.Throws<CryptoFailure>(() => RsaCipher.Decrypt(Policy, unlabelled, keys.Rsa.PrivateKeyPkcs8, o.Read("ct")));
+        Assert.Equal(CryptoFailureReason.BadPadding, e.Reason);
+    }
+
+    [Fact]
     public void Wrong_key_or_corrupted_ciphertext_is_BadPadding()
     {
         var p = new RsaEncryptionParameters(PaddingMethod.OAEP, HashingAlgorithm.SHA_256);
