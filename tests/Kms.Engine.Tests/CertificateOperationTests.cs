@@ -482,4 +482,30 @@ public sealed class CertificateOperationTests : IDisposable
             Assert.NotNull(engine.Ok(Operation.Get, Req.Payload(Req.Id(bobs)), user: "bob").FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyWrappingData));
         }
     }
+
+    [Fact]
+    public void Certify_takes_the_id_placeholder_of_create_key_pair_and_query_lists_the_operations()
+    {
+        var pair = CryptoOperationTests.KeyPair2(CryptographicAlgorithm.Ed25519, 0);
+        pair.Find(Tag.CommonAttributes)!.Children.Add(TtlvElement.DateTime(Tag.ActivationDate, DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds()));
+        var response = _t.Send(Req.Message(Req.V2, [(Operation.CreateKeyPair, pair),
+            (Operation.Certify, Req.Payload(Req.Attrs(Cn("batch self-signed")))),
+            (Operation.Validate, Req.Payload(TtlvElement.Enumeration(Tag.UniqueIdentifier, (uint)Ttlv.UniqueIdentifier.IDPlaceholder)))]));
+        var items = response.FindAll(Tag.BatchItem).Select(e => new Item(e)).ToList();
+        Assert.All(items, i => Assert.Equal(ResultStatus.Success, i.Status));
+        var cert = Uid(items[1].Payload!);
+        Pem("ed.pem", cert);
+        Assert.Contains("ed.pem: OK", _o.Ok("verify", "-CAfile", "ed.pem", "ed.pem"));
+        Assert.Contains("ED25519", _o.Ok("x509", "-in", "ed.pem", "-noout", "-text"));
+
+        var ops = _t.Ok(Operation.Query, Req.Payload(TtlvElement.Enumeration(Tag.QueryFunction, (uint)QueryFunction.QueryOperations)))
+            .FindAll(Tag.Operation).Select(o => (Operation)o.UInt32).ToList();
+        Assert.Contains(Operation.Certify, ops);
+        Assert.Contains(Operation.Validate, ops);
+        Assert.Contains(Operation.Export, ops);
+        Assert.Contains(Operation.Import, ops);
+        var ops14 = _t.Ok(Operation.Query, Req.Payload(TtlvElement.Enumeration(Tag.QueryFunction, (uint)QueryFunction.QueryOperations)), Req.V1)
+            .FindAll(Tag.Operation).Select(o => (Operation)o.UInt32).ToList();
+        Assert.Contains(Operation.Export, ops14);
+    }
 }
