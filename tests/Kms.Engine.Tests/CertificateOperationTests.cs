@@ -508,4 +508,54 @@ public sealed class CertificateOperationTests : IDisposable
             .FindAll(Tag.Operation).Select(o => (Operation)o.UInt32).ToList();
         Assert.Contains(Operation.Export, ops14);
     }
+
+    /// <summary>Corrupted requests, certificates and PKCS#12 files inside well-formed messages fail with a KMIP reason, never a General Failure (a bug).</summary>
+    [Fact]
+    public void Corrupted_certificates_requests_and_pkcs12_fail_cleanly()
+    {
+        var (ca, _) = Ca();
+        _o.Ok("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "k.pem", "-subj", "/CN=fuzz", "-outform", "DER", "-out", "r.der");
+        _o.Ok("req", "-x509", "-key", "k.pem", "-subj", "/CN=fuzz", "-days", "2", "-out", "c.pem");
+        _o.Ok("x509", "-in", "c.pem", "-outform", "DER", "-out", "c.der");
+        _o.Ok("pkcs12", "-export", "-in", "c.pem", "-inkey", "k.pem", "-passout", "pass:pw", "-out", "f.p12");
+        var csr = _o.Read("r.der");
+        var cert = _o.Read("c.der");
+        var p12 = _o.Read("f.p12");
+        var random = new Random(4321);
+        byte[] Mutate(byte[] input)
+        {
+            var b = (byte[])input.Clone();
+            switch (random.Next(3))
+            {
+                case 0:
+                    for (int k = 0; k < 1 + random.Next(4); k++) b[random.Next(b.Length)] ^= (byte)(1 << random.Next(8));
+                    return b;
+                case 1:
+                    return b[..random.Next(b.Length)];
+                default:
+                    b[random.Next(b.Length)] = (byte)random.Next(256);
+                    return b;
+            }
+        }
+        int failures = 0;
+        void Check(Operation op, TtlvElement payload)
+        {
+            var item = _t.Call(op, payload);
+            Assert.NotEqual(ResultReason.GeneralFailure, item.Reason);
+            if (item.Status != ResultStatus.Success) failures++;
+        }
+        for (int i = 0; i < 200; i++)
+        {
+            Check(Operation.Certify, Req.Payload(TtlvElement.Enumeration(Tag.CertificateRequestType, (uint)CertificateRequestType.PKCS_10),
+                TtlvElement.ByteString(Tag.CertificateRequestValue, Mutate(csr)), Req.Attrs(Link(LinkType.CertificateLink, ca))));
+            var badCert = Mutate(cert);
+            Check(Operation.Validate, Req.Payload(TtlvElement.Structure(Tag.Certificate, TtlvElement.Enumeration(Tag.CertificateType, (uint)CertificateType.X_509),
+                TtlvElement.ByteString(Tag.CertificateValue, badCert))));
+            Check(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.Certificate), Req.Attrs(),
+                TtlvElement.Structure(Tag.Certificate, TtlvElement.Enumeration(Tag.CertificateType, (uint)CertificateType.X_509), TtlvElement.ByteString(Tag.CertificateValue, badCert))));
+            Check(Operation.Register, Pkcs12Payload(Mutate(p12), Vendor("pkcs12_password", "pw")));
+            Check(Operation.Certify, Certify(null, Cn("x"), Link(LinkType.CertificateLink, ca), Vendor("x509_extensions", System.Text.Encoding.UTF8.GetString(Mutate("subjectAltName = DNS:a.b, IP:10.0.0.1\nkeyUsage = digitalSignature"u8.ToArray())))));
+        }
+        Assert.True(failures > 200, $"only {failures} failures");
+    }
 }

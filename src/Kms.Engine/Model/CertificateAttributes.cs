@@ -66,38 +66,40 @@ internal static class CertificateAttributes
             TtlvElement.Enumeration(Tag.HashingAlgorithm, (uint)HashingAlgorithm.SHA_256),
             TtlvElement.ByteString(Tag.DigestValue, SHA256.HashData(value.Bytes))));
         if (obj.Value.Find(Tag.CertificateType) is not { } type || type.UInt32 != (uint)CertificateType.X_509) return;
-        X509Certificate2 cert;
+        // Everything is read first: a certificate that fails to parse part-way (the BCL decodes some fields lazily)
+        // gets none of these attributes rather than half of them.
+        var derived = new List<TtlvElement>();
+        var tags = new List<string>();
         try
         {
-            cert = X509CertificateLoader.LoadCertificate(value.Bytes);
+            using var cert = X509CertificateLoader.LoadCertificate(value.Bytes);
+            var serial = cert.SerialNumberBytes.ToArray(); // big-endian, as in the DER (GetSerialNumber() is the little-endian one)
+            derived.Add(TtlvElement.Structure(Tag.X_509CertificateIdentifier,
+                TtlvElement.ByteString(Tag.IssuerDistinguishedName, cert.IssuerName.RawData),
+                TtlvElement.ByteString(Tag.CertificateSerialNumber, serial)));
+            derived.Add(TtlvElement.Structure(Tag.X_509CertificateSubject, TtlvElement.ByteString(Tag.SubjectDistinguishedName, cert.SubjectName.RawData)));
+            derived.Add(TtlvElement.Structure(Tag.X_509CertificateIssuer, TtlvElement.ByteString(Tag.IssuerDistinguishedName, cert.IssuerName.RawData)));
+            if (cert.SignatureAlgorithm.Value is { } oid && s_signatures.TryGetValue(oid, out var alg))
+                derived.Add(TtlvElement.Enumeration(Tag.DigitalSignatureAlgorithm, (uint)alg));
+            var names = new List<TtlvElement>();
+            AddNames(names, cert.SubjectName, subject: true);
+            AddNames(names, cert.IssuerName, subject: false);
+            tags.Add(SpkiTagPrefix + Convert.ToHexStringLower(SHA1.HashData(cert.PublicKey.EncodedKeyValue.RawData)));
+            if (cert.Extensions[BasicConstraintsOid] is X509BasicConstraintsExtension { CertificateAuthority: true })
+            {
+                foreach (var n in names)
+                    if (n.Tag == Tag.CertificateSubjectCN) tags.Add(CaTagPrefix + n.Text);
+            }
+            foreach (var d in derived) Add(obj, d);
+            foreach (var n in names) obj.AddInstance(n);
+            foreach (var t in tags) obj.SystemTags.Add(t);
         }
         catch (CryptographicException)
         {
-            return;
-        }
-        using (cert)
-        {
-            var serial = cert.SerialNumberBytes.ToArray(); // big-endian, as in the DER (GetSerialNumber() is the little-endian one)
-            Add(obj, TtlvElement.Structure(Tag.X_509CertificateIdentifier,
-                TtlvElement.ByteString(Tag.IssuerDistinguishedName, cert.IssuerName.RawData),
-                TtlvElement.ByteString(Tag.CertificateSerialNumber, serial)));
-            Add(obj, TtlvElement.Structure(Tag.X_509CertificateSubject, TtlvElement.ByteString(Tag.SubjectDistinguishedName, cert.SubjectName.RawData)));
-            Add(obj, TtlvElement.Structure(Tag.X_509CertificateIssuer, TtlvElement.ByteString(Tag.IssuerDistinguishedName, cert.IssuerName.RawData)));
-            AddNames(obj, cert.SubjectName, subject: true);
-            AddNames(obj, cert.IssuerName, subject: false);
-            if (cert.SignatureAlgorithm.Value is { } oid && s_signatures.TryGetValue(oid, out var alg))
-                Add(obj, TtlvElement.Enumeration(Tag.DigitalSignatureAlgorithm, (uint)alg));
-            obj.SystemTags.Add(SpkiTagPrefix + Convert.ToHexStringLower(SHA1.HashData(cert.PublicKey.EncodedKeyValue.RawData)));
-            if (cert.Extensions[BasicConstraintsOid] is X509BasicConstraintsExtension { CertificateAuthority: true })
-            {
-                foreach (var rdn in cert.SubjectName.EnumerateRelativeDistinguishedNames())
-                    if (!rdn.HasMultipleElements && rdn.GetSingleElementType().Value == "2.5.4.3" && rdn.GetSingleElementValue() is { } cn)
-                        obj.SystemTags.Add(CaTagPrefix + cn);
-            }
         }
     }
 
-    private static void AddNames(ManagedObject obj, X500DistinguishedName name, bool subject)
+    private static void AddNames(List<TtlvElement> names, X500DistinguishedName name, bool subject)
     {
         foreach (var rdn in name.EnumerateRelativeDistinguishedNames())
         {
@@ -107,7 +109,7 @@ internal static class CertificateAttributes
             if (text is null) continue;
             foreach (var (o, s, i) in s_rdns)
             {
-                if (o == oid) obj.AddInstance(TtlvElement.TextString(subject ? s : i, text));
+                if (o == oid) names.Add(TtlvElement.TextString(subject ? s : i, text));
             }
         }
     }
