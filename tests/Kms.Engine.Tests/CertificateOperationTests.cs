@@ -161,10 +161,19 @@ public sealed class CertificateOperationTests : IDisposable
         var p = _t.Ok(Operation.Certify, Req.Payload(
             TtlvElement.Enumeration(Tag.CertificateRequestType, (uint)CertificateRequestType.PKCS_10),
             TtlvElement.ByteString(Tag.CertificateRequest, _o.Read("r.der")),
-            Req.Template(Req.Attr1("Link", Link(LinkType.CertificateLink, ca)))), Req.V1);
+            Req.Template(Req.Attr1("Link", Link(LinkType.CertificateLink, ca)),
+                Req.Attr1("x-cosmian-x509_extensions", TtlvElement.TextString(Tag.AttributeValue, "subjectAltName = DNS:v14.example")))), Req.V1);
         Pem("ca.pem", ca);
         Pem("v14.pem", Uid(p));
         Assert.Contains("v14.pem: OK", _o.Ok("verify", "-CAfile", "ca.pem", "v14.pem"));
+        Assert.Contains("DNS:v14.example", _o.Ok("x509", "-in", "v14.pem", "-noout", "-text"));
+
+        // Export in 1.4: Template-Attribute with the 1.x attribute names, then the certificate.
+        var exported = _t.Ok(Operation.Export, Req.Payload(Req.Id(Uid(p))), Req.V1);
+        var cn = exported.Find(Tag.TemplateAttribute)!.FindAll(Tag.Attribute).Single(a => a.Find(Tag.AttributeName)!.Text == "Certificate Subject CN");
+        Assert.Equal("v14", cn.Find(Tag.AttributeValue)!.Text);
+        Assert.Equal(CertDer(Uid(p)), exported.FindPath(Tag.Certificate, Tag.CertificateValue)!.Bytes);
+        Assert.Equal(ValidityIndicator.Valid, (ValidityIndicator)_t.Ok(Operation.Validate, Req.Payload(Req.Id(Uid(p))), Req.V1).Find(Tag.ValidityIndicator)!.UInt32);
     }
 
     [Fact]

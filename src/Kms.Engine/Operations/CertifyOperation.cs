@@ -70,9 +70,9 @@ internal sealed class CertifyOperation : IKmipOperation
             }
             else if (value.Tag == Tag.X_509CertificateSubject)
                 subjectDer = value.Find(Tag.SubjectDistinguishedName) is { Type: ItemType.ByteString } dn ? dn.Bytes : throw KmipFault.Invalid("X.509 Certificate Subject needs a Subject Distinguished Name");
-            else if (key == AttributeKey.ForVendor(AttributeCodec.TagVendor, ExtensionsAttribute))
+            else if (AttributeCodec.IsVendorAttribute(key, ExtensionsAttribute))
                 extensions = value.Find(Tag.AttributeValue) is { Type: ItemType.TextString } e ? e.Text : throw KmipFault.Invalid("x509_extensions must be text");
-            else if (key == AttributeKey.ForVendor(AttributeCodec.TagVendor, ValidityDaysAttribute))
+            else if (AttributeCodec.IsVendorAttribute(key, ValidityDaysAttribute))
                 days = ValidityDays(value.Find(Tag.AttributeValue));
             else if (value.Tag == Tag.Link && value.Find(Tag.LinkType) is { } lt && (LinkType)lt.UInt32 is LinkType.CertificateLink or LinkType.PrivateKeyLink)
             {
