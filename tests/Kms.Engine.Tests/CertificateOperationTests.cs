@@ -113,6 +113,12 @@ public sealed class CertificateOperationTests : IDisposable
         using var x = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(der);
         Assert.Equal(x.IssuerName.RawData, certAttrs.FindPath(Tag.X_509CertificateIssuer, Tag.IssuerDistinguishedName)!.Bytes);
         Assert.Equal(Convert.FromHexString(x.SerialNumber), certAttrs.FindPath(Tag.X_509CertificateIdentifier, Tag.CertificateSerialNumber)!.Bytes);
+        Assert.Equal(x.Extensions["2.5.29.17"]!.RawData, certAttrs.FindPath(Tag.X_509CertificateSubject, Tag.SubjectAlternativeName)!.Bytes);
+        Assert.Null(certAttrs.Find(Tag.CertificateSubject)); // 1.0 form: not a 2.x attribute
+        var v10 = _t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(leaf), TtlvElement.TextString(Tag.AttributeName, "Certificate Subject")), Req.V1)
+            .FindPath(Tag.Attribute, Tag.AttributeValue)!;
+        Assert.Contains("CN=leaf.example.com", v10.Find(Tag.CertificateSubjectDistinguishedName)!.Text);
+        Assert.Equal(["leaf.example.com", "127.0.0.1"], v10.FindAll(Tag.CertificateSubjectAlternativeName).Select(e => e.Text).ToArray());
 
         // System tags, located.
         Assert.Equal(2, Located("_cert_uid=" + leaf).Count);
