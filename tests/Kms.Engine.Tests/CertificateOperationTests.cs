@@ -573,4 +573,19 @@ public sealed class CertificateOperationTests : IDisposable
         }
         Assert.True(failures > 200, $"only {failures} failures");
     }
+
+    [Fact]
+    public void Certify_by_a_grantee_leaves_the_owners_key_unchanged()
+    {
+        var (_, alicePub) = Pair();
+        var (bobCaKey, bobCaPub) = Pair(user: "bob");
+        var bobCa = Uid(_t.Ok(Operation.Certify, Certify(bobCaPub, Cn("Bob CA"), Vendor("x509_extensions", CaExtensions)), user: "bob"));
+        _t.Fails(ResultReason.ObjectNotFound, Operation.Certify, Certify(alicePub, Cn("for alice"), Link(LinkType.CertificateLink, bobCa)), user: "bob");
+        Assert.Equal(Access.AccessStatus.Ok, _t.Engine.Access.Grant(new CallerIdentity("alice", "socket", null), alicePub, "bob", [Access.Permission.Get]));
+        var cert = Uid(_t.Ok(Operation.Certify, Certify(alicePub, Cn("for alice"), Link(LinkType.CertificateLink, bobCa)), user: "bob"));
+        Assert.Equal(alicePub, LinkOf(_t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(cert)), user: "bob").Find(Tag.Attributes)!, LinkType.PublicKeyLink));
+        Assert.Null(LinkOf(Attributes(alicePub), LinkType.CertificateLink));
+        Assert.Empty(Located("_cert_uid=" + cert));
+        Assert.Equal(bobCaKey, LinkOf(_t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(bobCa)), user: "bob").Find(Tag.Attributes)!, LinkType.PrivateKeyLink));
+    }
 }
