@@ -113,6 +113,12 @@ public sealed class CertificateOperationTests : IDisposable
         using var x = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(der);
         Assert.Equal(x.IssuerName.RawData, certAttrs.FindPath(Tag.X_509CertificateIssuer, Tag.IssuerDistinguishedName)!.Bytes);
         Assert.Equal(Convert.FromHexString(x.SerialNumber), certAttrs.FindPath(Tag.X_509CertificateIdentifier, Tag.CertificateSerialNumber)!.Bytes);
+        Assert.Equal(x.Extensions["2.5.29.17"]!.RawData, certAttrs.FindPath(Tag.X_509CertificateSubject, Tag.SubjectAlternativeName)!.Bytes);
+        Assert.Null(certAttrs.Find(Tag.CertificateSubject)); // 1.0 form: not a 2.x attribute
+        var v10 = _t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(leaf), TtlvElement.TextString(Tag.AttributeName, "Certificate Subject")), Req.V1)
+            .FindPath(Tag.Attribute, Tag.AttributeValue)!;
+        Assert.Contains("CN=leaf.example.com", v10.Find(Tag.CertificateSubjectDistinguishedName)!.Text);
+        Assert.Equal(["leaf.example.com", "127.0.0.1"], v10.FindAll(Tag.CertificateSubjectAlternativeName).Select(e => e.Text).ToArray());
 
         // System tags, located.
         Assert.Equal(2, Located("_cert_uid=" + leaf).Count);
@@ -161,10 +167,19 @@ public sealed class CertificateOperationTests : IDisposable
         var p = _t.Ok(Operation.Certify, Req.Payload(
             TtlvElement.Enumeration(Tag.CertificateRequestType, (uint)CertificateRequestType.PKCS_10),
             TtlvElement.ByteString(Tag.CertificateRequest, _o.Read("r.der")),
-            Req.Template(Req.Attr1("Link", Link(LinkType.CertificateLink, ca)))), Req.V1);
+            Req.Template(Req.Attr1("Link", Link(LinkType.CertificateLink, ca)),
+                Req.Attr1("x-cosmian-x509_extensions", TtlvElement.TextString(Tag.AttributeValue, "subjectAltName = DNS:v14.example")))), Req.V1);
         Pem("ca.pem", ca);
         Pem("v14.pem", Uid(p));
         Assert.Contains("v14.pem: OK", _o.Ok("verify", "-CAfile", "ca.pem", "v14.pem"));
+        Assert.Contains("DNS:v14.example", _o.Ok("x509", "-in", "v14.pem", "-noout", "-text"));
+
+        // Export in 1.4: Template-Attribute with the 1.x attribute names, then the certificate.
+        var exported = _t.Ok(Operation.Export, Req.Payload(Req.Id(Uid(p))), Req.V1);
+        var cn = exported.Find(Tag.TemplateAttribute)!.FindAll(Tag.Attribute).Single(a => a.Find(Tag.AttributeName)!.Text == "Certificate Subject CN");
+        Assert.Equal("v14", cn.Find(Tag.AttributeValue)!.Text);
+        Assert.Equal(CertDer(Uid(p)), exported.FindPath(Tag.Certificate, Tag.CertificateValue)!.Bytes);
+        Assert.Equal(ValidityIndicator.Valid, (ValidityIndicator)_t.Ok(Operation.Validate, Req.Payload(Req.Id(Uid(p))), Req.V1).Find(Tag.ValidityIndicator)!.UInt32);
     }
 
     [Fact]
@@ -481,5 +496,96 @@ public sealed class CertificateOperationTests : IDisposable
                 Req.Attrs(Req.Mask(CryptographicUsageMask.Encrypt)), wrapped), user: "bob"));
             Assert.NotNull(engine.Ok(Operation.Get, Req.Payload(Req.Id(bobs)), user: "bob").FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyWrappingData));
         }
+    }
+
+    [Fact]
+    public void Certify_takes_the_id_placeholder_of_create_key_pair_and_query_lists_the_operations()
+    {
+        var pair = CryptoOperationTests.KeyPair2(CryptographicAlgorithm.Ed25519, 0);
+        pair.Find(Tag.CommonAttributes)!.Children.Add(TtlvElement.DateTime(Tag.ActivationDate, DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds()));
+        var response = _t.Send(Req.Message(Req.V2, [(Operation.CreateKeyPair, pair),
+            (Operation.Certify, Req.Payload(Req.Attrs(Cn("batch self-signed")))),
+            (Operation.Validate, Req.Payload(TtlvElement.Enumeration(Tag.UniqueIdentifier, (uint)Ttlv.UniqueIdentifier.IDPlaceholder)))]));
+        var items = response.FindAll(Tag.BatchItem).Select(e => new Item(e)).ToList();
+        Assert.All(items, i => Assert.Equal(ResultStatus.Success, i.Status));
+        var cert = Uid(items[1].Payload!);
+        Pem("ed.pem", cert);
+        Assert.Contains("ed.pem: OK", _o.Ok("verify", "-CAfile", "ed.pem", "ed.pem"));
+        Assert.Contains("ED25519", _o.Ok("x509", "-in", "ed.pem", "-noout", "-text"));
+
+        var ops = _t.Ok(Operation.Query, Req.Payload(TtlvElement.Enumeration(Tag.QueryFunction, (uint)QueryFunction.QueryOperations)))
+            .FindAll(Tag.Operation).Select(o => (Operation)o.UInt32).ToList();
+        Assert.Contains(Operation.Certify, ops);
+        Assert.Contains(Operation.Validate, ops);
+        Assert.Contains(Operation.Export, ops);
+        Assert.Contains(Operation.Import, ops);
+        var ops14 = _t.Ok(Operation.Query, Req.Payload(TtlvElement.Enumeration(Tag.QueryFunction, (uint)QueryFunction.QueryOperations)), Req.V1)
+            .FindAll(Tag.Operation).Select(o => (Operation)o.UInt32).ToList();
+        Assert.Contains(Operation.Export, ops14);
+    }
+
+    /// <summary>Corrupted requests, certificates and PKCS#12 files inside well-formed messages fail with a KMIP reason, never a General Failure (a bug).</summary>
+    [Fact]
+    public void Corrupted_certificates_requests_and_pkcs12_fail_cleanly()
+    {
+        var (ca, _) = Ca();
+        _o.Ok("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "k.pem", "-subj", "/CN=fuzz", "-outform", "DER", "-out", "r.der");
+        _o.Ok("req", "-x509", "-key", "k.pem", "-subj", "/CN=fuzz", "-days", "2", "-out", "c.pem");
+        _o.Ok("x509", "-in", "c.pem", "-outform", "DER", "-out", "c.der");
+        _o.Ok("pkcs12", "-export", "-in", "c.pem", "-inkey", "k.pem", "-passout", "pass:pw", "-out", "f.p12");
+        var csr = _o.Read("r.der");
+        var cert = _o.Read("c.der");
+        var p12 = _o.Read("f.p12");
+        var random = new Random(4321);
+        byte[] Mutate(byte[] input)
+        {
+            var b = (byte[])input.Clone();
+            switch (random.Next(3))
+            {
+                case 0:
+                    for (int k = 0; k < 1 + random.Next(4); k++) b[random.Next(b.Length)] ^= (byte)(1 << random.Next(8));
+                    return b;
+                case 1:
+                    return b[..random.Next(b.Length)];
+                default:
+                    b[random.Next(b.Length)] = (byte)random.Next(256);
+                    return b;
+            }
+        }
+        int failures = 0;
+        void Check(Operation op, TtlvElement payload)
+        {
+            var item = _t.Call(op, payload);
+            Assert.NotEqual(ResultReason.GeneralFailure, item.Reason);
+            if (item.Status != ResultStatus.Success) failures++;
+        }
+        for (int i = 0; i < 200; i++)
+        {
+            Check(Operation.Certify, Req.Payload(TtlvElement.Enumeration(Tag.CertificateRequestType, (uint)CertificateRequestType.PKCS_10),
+                TtlvElement.ByteString(Tag.CertificateRequestValue, Mutate(csr)), Req.Attrs(Link(LinkType.CertificateLink, ca))));
+            var badCert = Mutate(cert);
+            Check(Operation.Validate, Req.Payload(TtlvElement.Structure(Tag.Certificate, TtlvElement.Enumeration(Tag.CertificateType, (uint)CertificateType.X_509),
+                TtlvElement.ByteString(Tag.CertificateValue, badCert))));
+            Check(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.Certificate), Req.Attrs(),
+                TtlvElement.Structure(Tag.Certificate, TtlvElement.Enumeration(Tag.CertificateType, (uint)CertificateType.X_509), TtlvElement.ByteString(Tag.CertificateValue, badCert))));
+            Check(Operation.Register, Pkcs12Payload(Mutate(p12), Vendor("pkcs12_password", "pw")));
+            Check(Operation.Certify, Certify(null, Cn("x"), Link(LinkType.CertificateLink, ca), Vendor("x509_extensions", System.Text.Encoding.UTF8.GetString(Mutate("subjectAltName = DNS:a.b, IP:10.0.0.1\nkeyUsage = digitalSignature"u8.ToArray())))));
+        }
+        Assert.True(failures > 200, $"only {failures} failures");
+    }
+
+    [Fact]
+    public void Certify_by_a_grantee_leaves_the_owners_key_unchanged()
+    {
+        var (_, alicePub) = Pair();
+        var (bobCaKey, bobCaPub) = Pair(user: "bob");
+        var bobCa = Uid(_t.Ok(Operation.Certify, Certify(bobCaPub, Cn("Bob CA"), Vendor("x509_extensions", CaExtensions)), user: "bob"));
+        _t.Fails(ResultReason.ObjectNotFound, Operation.Certify, Certify(alicePub, Cn("for alice"), Link(LinkType.CertificateLink, bobCa)), user: "bob");
+        Assert.Equal(Access.AccessStatus.Ok, _t.Engine.Access.Grant(new CallerIdentity("alice", "socket", null), alicePub, "bob", [Access.Permission.Get]));
+        var cert = Uid(_t.Ok(Operation.Certify, Certify(alicePub, Cn("for alice"), Link(LinkType.CertificateLink, bobCa)), user: "bob"));
+        Assert.Equal(alicePub, LinkOf(_t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(cert)), user: "bob").Find(Tag.Attributes)!, LinkType.PublicKeyLink));
+        Assert.Null(LinkOf(Attributes(alicePub), LinkType.CertificateLink));
+        Assert.Empty(Located("_cert_uid=" + cert));
+        Assert.Equal(bobCaKey, LinkOf(_t.Ok(Operation.GetAttributes, Req.Payload(Req.Id(bobCa)), user: "bob").Find(Tag.Attributes)!, LinkType.PrivateKeyLink));
     }
 }

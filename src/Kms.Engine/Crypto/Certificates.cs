@@ -115,9 +115,7 @@ public static class Certificates
             var issuerCert = Load(issuerCertificateDer);
             if (!Keys.ToSpki(issuerCert.GetPublicKey()).AsSpan().SequenceEqual(KeyFormats.PublicFromPrivate(issuerPrivateKeyPkcs8)))
                 CryptoFailure.Throw(CryptoFailureReason.IncompatibleKey, "The issuer private key does not match the issuer certificate.");
-            var bc = issuerCert.GetExtensionValue(X509Extensions.BasicConstraints);
-            if (bc is null || !BasicConstraints.GetInstance(X509ExtensionUtilities.FromExtensionValue(bc)).IsCA())
-                CryptoFailure.Throw(CryptoFailureReason.IncompatibleKey, "The issuer certificate is not a CA certificate.");
+            if (!IsCa(issuerCert)) CryptoFailure.Throw(CryptoFailureReason.IncompatibleKey, "The issuer certificate is not a CA certificate.");
             issuerName = issuerCert.SubjectDN;
             aki = X509ExtensionUtilities.CreateAuthorityKeyIdentifier(issuerCert.SubjectPublicKeyInfo);
         }
@@ -243,6 +241,19 @@ public static class Certificates
     /// </summary>
     public static ChainValidation Validate(ReadOnlySpan<byte> leafDer, IEnumerable<byte[]> certificates, IEnumerable<byte[]> trusted, DateTimeOffset at)
     {
+        try
+        {
+            return ValidateCore(leafDer, certificates, trusted, at);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or InvalidCastException)
+        {
+            // A certificate that decoded but holds a malformed extension (BouncyCastle parses extensions lazily).
+            return new(ValidityIndicator.Invalid, "A certificate extension could not be decoded.", []);
+        }
+    }
+
+    private static ChainValidation ValidateCore(ReadOnlySpan<byte> leafDer, IEnumerable<byte[]> certificates, IEnumerable<byte[]> trusted, DateTimeOffset at)
+    {
         BcCertificate current;
         try { current = Load(leafDer); }
         catch (CryptoFailure) { return new(ValidityIndicator.Invalid, "The certificate could not be decoded.", []); }
@@ -296,6 +307,19 @@ public static class Certificates
         if (der.Length > MaxLength) CryptoFailure.Throw(CryptoFailureReason.InvalidCertificate, "Certificate too large.");
         try { return new X509CertificateParser().ReadCertificate(der.ToArray()) ?? CryptoFailure.Throw<BcCertificate>(CryptoFailureReason.InvalidCertificate, "Certificate could not be decoded."); }
         catch (Exception e) when (e is not CryptoFailure) { return CryptoFailure.Throw<BcCertificate>(CryptoFailureReason.InvalidCertificate, "Certificate could not be decoded."); }
+    }
+
+    private static bool IsCa(BcCertificate cert)
+    {
+        try
+        {
+            var bc = cert.GetExtensionValue(X509Extensions.BasicConstraints);
+            return bc is not null && BasicConstraints.GetInstance(X509ExtensionUtilities.FromExtensionValue(bc)).IsCA();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or InvalidCastException)
+        {
+            return CryptoFailure.Throw<bool>(CryptoFailureReason.InvalidCertificate, "The issuer certificate's basic constraints could not be decoded.");
+        }
     }
 
     private static bool SignedBy(BcCertificate cert, BcCertificate issuer)

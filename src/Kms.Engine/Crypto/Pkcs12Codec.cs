@@ -54,21 +54,29 @@ public static class Pkcs12Codec
         {
             return CryptoFailure.Throw<Pkcs12Contents>(CryptoFailureReason.BadPassword, "PKCS#12 password is wrong.");
         }
-        catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or Org.BouncyCastle.Crypto.CryptoException or InvalidOperationException)
+        catch (Exception e) when (e is not CryptoFailure)
         {
+            // Untrusted input: BouncyCastle reports malformed structures with many exception types.
             return CryptoFailure.Throw<Pkcs12Contents>(CryptoFailureReason.InvalidKey, "PKCS#12 data could not be decoded.");
         }
         finally { Array.Clear(pw); }
-        foreach (var alias in store.Aliases)
+        try
         {
-            if (!store.IsKeyEntry(alias)) continue;
-            var pkcs8 = Keys.ToPkcs8(store.GetKey(alias).Key);
-            var chain = store.GetCertificateChain(alias) ?? [];
-            var leaf = chain.Length > 0 ? chain[0].Certificate.GetEncoded() : store.GetCertificate(alias)?.Certificate.GetEncoded();
-            if (leaf is null) break;
-            var rest = new List<byte[]>();
-            for (int i = 1; i < chain.Length; i++) rest.Add(chain[i].Certificate.GetEncoded());
-            return new Pkcs12Contents(pkcs8, leaf, rest);
+            foreach (var alias in store.Aliases)
+            {
+                if (!store.IsKeyEntry(alias)) continue;
+                var pkcs8 = Keys.ToPkcs8(store.GetKey(alias).Key);
+                var chain = store.GetCertificateChain(alias) ?? [];
+                var leaf = chain.Length > 0 ? chain[0].Certificate.GetEncoded() : store.GetCertificate(alias)?.Certificate.GetEncoded();
+                if (leaf is null) break;
+                var rest = new List<byte[]>();
+                for (int i = 1; i < chain.Length; i++) rest.Add(chain[i].Certificate.GetEncoded());
+                return new Pkcs12Contents(pkcs8, leaf, rest);
+            }
+        }
+        catch (Exception e) when (e is not CryptoFailure)
+        {
+            return CryptoFailure.Throw<Pkcs12Contents>(CryptoFailureReason.InvalidKey, "PKCS#12 data could not be decoded.");
         }
         return CryptoFailure.Throw<Pkcs12Contents>(CryptoFailureReason.InvalidKey, "PKCS#12 holds no private key with a certificate.");
     }

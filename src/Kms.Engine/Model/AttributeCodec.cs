@@ -132,6 +132,14 @@ internal static class AttributeCodec
     /// <summary>Whether this internal value is the user-tag vendor attribute.</summary>
     public static bool IsTagAttribute(TtlvElement value) => value.Tag == Tag.Attribute && IsTagKey(AttributeKey.Of(value));
 
+    /// <summary>
+    /// Whether <paramref name="key"/> is this server's vendor attribute <paramref name="name"/>: 2.x
+    /// {<see cref="TagVendor"/>, name}, or the 1.x custom attribute <c>x-name</c> / <c>x-cosmian-name</c>.
+    /// </summary>
+    public static bool IsVendorAttribute(AttributeKey key, string name)
+        => key.Tag == Tag.Attribute && ((key.Vendor == TagVendor && key.Name == name)
+            || (key.Vendor == "x" && (key.Name == name || key.Name == TagVendor + "-" + name)));
+
     public static bool IsTagKey(AttributeKey key) => key.Tag == Tag.Attribute && key.Vendor == TagVendor && key.Name == TagAttributeName;
 
     /// <summary>Parses the JSON array of a user-tag attribute; user tags may not start with '_'.</summary>

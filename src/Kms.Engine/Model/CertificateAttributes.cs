@@ -7,7 +7,8 @@ namespace Kms.Engine.Model;
 
 /// <summary>
 /// Derives the certificate attributes of a registered X.509 certificate (KMIP 2.1 §4.6–4.9, 1.4 §3.8–3.12):
-/// Certificate Length, X.509 Certificate Identifier/Subject/Issuer (1.1+), Certificate Subject/Issuer
+/// Certificate Length, Certificate Identifier/Subject/Issuer (1.0 text forms, shown to 1.x clients only),
+/// X.509 Certificate Identifier/Subject/Issuer (1.1+, with the alternative names' DER when present), Certificate Subject/Issuer
 /// CN, O, OU, Email, C, ST, L, UID, Serial Number, Title, DC, DN Qualifier (1.4+) and Digital Signature
 /// Algorithm, and the Digest (KMIP 2.1 §4.15: SHA-256 of the Certificate Value). A value the client already gave
 /// is kept. Bytes that do not parse as X.509 only get Certificate Length and Digest. Also sets the system tags of
@@ -57,6 +58,8 @@ internal static class CertificateAttributes
     /// <summary>System tag on CA certificates: <c>_cert_ca=&lt;subject CN&gt;</c>.</summary>
     public const string CaTagPrefix = "_cert_ca=";
     private const string BasicConstraintsOid = "2.5.29.19";
+    private const string SubjectAltNameOid = "2.5.29.17";
+    private const string IssuerAltNameOid = "2.5.29.18";
 
     public static void Derive(ManagedObject obj)
     {
@@ -66,38 +69,57 @@ internal static class CertificateAttributes
             TtlvElement.Enumeration(Tag.HashingAlgorithm, (uint)HashingAlgorithm.SHA_256),
             TtlvElement.ByteString(Tag.DigestValue, SHA256.HashData(value.Bytes))));
         if (obj.Value.Find(Tag.CertificateType) is not { } type || type.UInt32 != (uint)CertificateType.X_509) return;
-        X509Certificate2 cert;
+        // Everything is read first: a certificate that fails to parse part-way (the BCL decodes some fields lazily)
+        // gets none of these attributes rather than half of them.
+        var derived = new List<TtlvElement>();
+        var tags = new List<string>();
         try
         {
-            cert = X509CertificateLoader.LoadCertificate(value.Bytes);
+            using var cert = X509CertificateLoader.LoadCertificate(value.Bytes);
+            var serial = cert.SerialNumberBytes.ToArray(); // big-endian, as in the DER (GetSerialNumber() is the little-endian one)
+            derived.Add(TtlvElement.Structure(Tag.X_509CertificateIdentifier,
+                TtlvElement.ByteString(Tag.IssuerDistinguishedName, cert.IssuerName.RawData),
+                TtlvElement.ByteString(Tag.CertificateSerialNumber, serial)));
+            var subjectAlt = cert.Extensions[SubjectAltNameOid];
+            var issuerAlt = cert.Extensions[IssuerAltNameOid];
+            var x509Subject = TtlvElement.Structure(Tag.X_509CertificateSubject, TtlvElement.ByteString(Tag.SubjectDistinguishedName, cert.SubjectName.RawData));
+            if (subjectAlt is not null) x509Subject.Children.Add(TtlvElement.ByteString(Tag.SubjectAlternativeName, subjectAlt.RawData));
+            derived.Add(x509Subject);
+            var x509Issuer = TtlvElement.Structure(Tag.X_509CertificateIssuer, TtlvElement.ByteString(Tag.IssuerDistinguishedName, cert.IssuerName.RawData));
+            if (issuerAlt is not null) x509Issuer.Children.Add(TtlvElement.ByteString(Tag.IssuerAlternativeName, issuerAlt.RawData));
+            derived.Add(x509Issuer);
+            // KMIP 1.0 §3.13–3.15 forms (deprecated since 1.1, removed in 2.0; only 1.x clients see them).
+            derived.Add(TtlvElement.Structure(Tag.CertificateIdentifier,
+                TtlvElement.TextString(Tag.Issuer, cert.IssuerName.Name), TtlvElement.TextString(Tag.SerialNumber, cert.SerialNumber)));
+            var v10Subject = TtlvElement.Structure(Tag.CertificateSubject, TtlvElement.TextString(Tag.CertificateSubjectDistinguishedName, cert.SubjectName.Name));
+            if (subjectAlt is X509SubjectAlternativeNameExtension san)
+            {
+                foreach (var dns in san.EnumerateDnsNames()) v10Subject.Children.Add(TtlvElement.TextString(Tag.CertificateSubjectAlternativeName, dns));
+                foreach (var ip in san.EnumerateIPAddresses()) v10Subject.Children.Add(TtlvElement.TextString(Tag.CertificateSubjectAlternativeName, ip.ToString()));
+            }
+            derived.Add(v10Subject);
+            derived.Add(TtlvElement.Structure(Tag.CertificateIssuer, TtlvElement.TextString(Tag.CertificateIssuerDistinguishedName, cert.IssuerName.Name)));
+            if (cert.SignatureAlgorithm.Value is { } oid && s_signatures.TryGetValue(oid, out var alg))
+                derived.Add(TtlvElement.Enumeration(Tag.DigitalSignatureAlgorithm, (uint)alg));
+            var names = new List<TtlvElement>();
+            AddNames(names, cert.SubjectName, subject: true);
+            AddNames(names, cert.IssuerName, subject: false);
+            tags.Add(SpkiTagPrefix + Convert.ToHexStringLower(SHA1.HashData(cert.PublicKey.EncodedKeyValue.RawData)));
+            if (cert.Extensions[BasicConstraintsOid] is X509BasicConstraintsExtension { CertificateAuthority: true })
+            {
+                foreach (var n in names)
+                    if (n.Tag == Tag.CertificateSubjectCN) tags.Add(CaTagPrefix + n.Text);
+            }
+            foreach (var d in derived) Add(obj, d);
+            foreach (var n in names) obj.AddInstance(n);
+            foreach (var t in tags) obj.SystemTags.Add(t);
         }
         catch (CryptographicException)
         {
-            return;
-        }
-        using (cert)
-        {
-            var serial = cert.SerialNumberBytes.ToArray(); // big-endian, as in the DER (GetSerialNumber() is the little-endian one)
-            Add(obj, TtlvElement.Structure(Tag.X_509CertificateIdentifier,
-                TtlvElement.ByteString(Tag.IssuerDistinguishedName, cert.IssuerName.RawData),
-                TtlvElement.ByteString(Tag.CertificateSerialNumber, serial)));
-            Add(obj, TtlvElement.Structure(Tag.X_509CertificateSubject, TtlvElement.ByteString(Tag.SubjectDistinguishedName, cert.SubjectName.RawData)));
-            Add(obj, TtlvElement.Structure(Tag.X_509CertificateIssuer, TtlvElement.ByteString(Tag.IssuerDistinguishedName, cert.IssuerName.RawData)));
-            AddNames(obj, cert.SubjectName, subject: true);
-            AddNames(obj, cert.IssuerName, subject: false);
-            if (cert.SignatureAlgorithm.Value is { } oid && s_signatures.TryGetValue(oid, out var alg))
-                Add(obj, TtlvElement.Enumeration(Tag.DigitalSignatureAlgorithm, (uint)alg));
-            obj.SystemTags.Add(SpkiTagPrefix + Convert.ToHexStringLower(SHA1.HashData(cert.PublicKey.EncodedKeyValue.RawData)));
-            if (cert.Extensions[BasicConstraintsOid] is X509BasicConstraintsExtension { CertificateAuthority: true })
-            {
-                foreach (var rdn in cert.SubjectName.EnumerateRelativeDistinguishedNames())
-                    if (!rdn.HasMultipleElements && rdn.GetSingleElementType().Value == "2.5.4.3" && rdn.GetSingleElementValue() is { } cn)
-                        obj.SystemTags.Add(CaTagPrefix + cn);
-            }
         }
     }
 
-    private static void AddNames(ManagedObject obj, X500DistinguishedName name, bool subject)
+    private static void AddNames(List<TtlvElement> names, X500DistinguishedName name, bool subject)
     {
         foreach (var rdn in name.EnumerateRelativeDistinguishedNames())
         {
@@ -107,7 +129,7 @@ internal static class CertificateAttributes
             if (text is null) continue;
             foreach (var (o, s, i) in s_rdns)
             {
-                if (o == oid) obj.AddInstance(TtlvElement.TextString(subject ? s : i, text));
+                if (o == oid) names.Add(TtlvElement.TextString(subject ? s : i, text));
             }
         }
     }

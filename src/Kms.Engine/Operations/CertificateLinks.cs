@@ -28,11 +28,14 @@ internal static class CertificateLinks
         return cert;
     }
 
-    /// <summary>Links a key (public or private) and the certificate of its public key, both ways.</summary>
-    public static void LinkKey(ManagedObject key, ManagedObject certificate)
+    /// <summary>Links a key (public or private) and the certificate of its public key, both ways (the key's side only when <paramref name="keySide"/>).</summary>
+    public static void LinkKey(ManagedObject key, ManagedObject certificate, bool keySide = true)
     {
-        if (!HasLink(key, LinkType.CertificateLink, certificate.Id)) key.AddInstance(CreateKeyPairOperation.Link(LinkType.CertificateLink, certificate.Id));
-        key.SystemTags.Add(CertificateAttributes.UidTagPrefix + certificate.Id);
+        if (keySide)
+        {
+            if (!HasLink(key, LinkType.CertificateLink, certificate.Id)) key.AddInstance(CreateKeyPairOperation.Link(LinkType.CertificateLink, certificate.Id));
+            key.SystemTags.Add(CertificateAttributes.UidTagPrefix + certificate.Id);
+        }
         var back = key.ObjectType == ObjectType.PublicKey ? LinkType.PublicKeyLink : LinkType.PrivateKeyLink;
         if (!HasLink(certificate, back, key.Id)) certificate.AddInstance(CreateKeyPairOperation.Link(back, key.Id));
     }

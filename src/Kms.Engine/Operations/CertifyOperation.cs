@@ -26,7 +26,8 @@ namespace Kms.Engine.Operations;
 /// SKI and AKI are always present.</item>
 /// </list>
 /// The new certificate gets the certificate attributes (as for Register), the links (Public Key, Private Key,
-/// issuer Certificate Link) and the system tags; the subject keys get a Certificate Link and <c>_cert_uid=</c>.
+/// issuer Certificate Link) and the system tags; the subject keys get a Certificate Link and <c>_cert_uid=</c>
+/// when the caller owns them.
 /// Sets the ID Placeholder. Needs the create right.
 /// </summary>
 internal sealed class CertifyOperation : IKmipOperation
@@ -70,9 +71,9 @@ internal sealed class CertifyOperation : IKmipOperation
             }
             else if (value.Tag == Tag.X_509CertificateSubject)
                 subjectDer = value.Find(Tag.SubjectDistinguishedName) is { Type: ItemType.ByteString } dn ? dn.Bytes : throw KmipFault.Invalid("X.509 Certificate Subject needs a Subject Distinguished Name");
-            else if (key == AttributeKey.ForVendor(AttributeCodec.TagVendor, ExtensionsAttribute))
+            else if (AttributeCodec.IsVendorAttribute(key, ExtensionsAttribute))
                 extensions = value.Find(Tag.AttributeValue) is { Type: ItemType.TextString } e ? e.Text : throw KmipFault.Invalid("x509_extensions must be text");
-            else if (key == AttributeKey.ForVendor(AttributeCodec.TagVendor, ValidityDaysAttribute))
+            else if (AttributeCodec.IsVendorAttribute(key, ValidityDaysAttribute))
                 days = ValidityDays(value.Find(Tag.AttributeValue));
             else if (value.Tag == Tag.Link && value.Find(Tag.LinkType) is { } lt && (LinkType)lt.UInt32 is LinkType.CertificateLink or LinkType.PrivateKeyLink)
             {
@@ -113,7 +114,7 @@ internal sealed class CertifyOperation : IKmipOperation
         if (issuerCertId is not null)
         {
             issuerCert = ctx.Load(issuerCertId, Permission.Get);
-            CertificateLinks.Der(issuerCert);
+            CertificateLinks.Der(issuerCert); // Invalid Object Type unless it is a certificate
             issuerKeyId ??= CertificateLinks.Linked(issuerCert, LinkType.PrivateKeyLink)
                 ?? throw KmipFault.Missing("No private key is linked to the issuer certificate");
             issuerKey = IssuerKey(ctx, issuerKeyId);
@@ -121,8 +122,11 @@ internal sealed class CertifyOperation : IKmipOperation
         else if (issuerKeyId is not null)
         {
             issuerKey = IssuerKey(ctx, issuerKeyId);
-            if (!KeyFormats.PublicFromPrivate(CryptoSupport.PrivateKey(issuerKey)).AsSpan().SequenceEqual(subjectSpki))
-                throw KmipFault.Missing("An issuer private key without its certificate can only self-sign its own public key");
+            var pkcs8 = CryptoSupport.PrivateKey(issuerKey);
+            bool own;
+            try { own = CryptoSupport.Run(() => KeyFormats.PublicFromPrivate(pkcs8)).AsSpan().SequenceEqual(subjectSpki); }
+            finally { CryptographicOperations.ZeroMemory(pkcs8); }
+            if (!own) throw KmipFault.Missing("An issuer private key without its certificate can only self-sign its own public key");
         }
         else
         {
@@ -155,15 +159,13 @@ internal sealed class CertifyOperation : IKmipOperation
         var cert = CertificateLinks.NewCertificate(ctx, der);
         ObjectBuilder.ApplyClientAttributes(ctx, cert, rest);
         if (issuerCert is not null) cert.AddInstance(CreateKeyPairOperation.Link(LinkType.CertificateLink, issuerCert.Id));
-        if (publicKey is not null)
+        // Attribute changes are the owner's (docs/access-rights.md): a key certified by a grantee keeps its links as they are.
+        foreach (var key in (ReadOnlySpan<ManagedObject?>)[publicKey, privateKey])
         {
-            CertificateLinks.LinkKey(publicKey, cert);
-            ctx.Save(publicKey);
-        }
-        if (privateKey is not null)
-        {
-            CertificateLinks.LinkKey(privateKey, cert);
-            ctx.Save(privateKey);
+            if (key is null) continue;
+            bool owned = AccessControl.MayAct(key, ctx.Caller.User, Permission.None);
+            CertificateLinks.LinkKey(key, cert, keySide: owned);
+            if (owned) ctx.Save(key);
         }
         ObjectBuilder.Finish(ctx, cert);
         ctx.Save(cert, touch: false);

@@ -75,13 +75,12 @@ internal static class Pkcs12Objects
     public static string TakePassword(OperationContext ctx, List<AttributeCodec.Incoming> attributes)
     {
         string? password = null;
-        var key = AttributeKey.ForVendor(AttributeCodec.TagVendor, PasswordAttribute);
         foreach (var a in attributes)
         {
-            if (AttributeKey.Of(a.Value) == key)
+            if (AttributeCodec.IsVendorAttribute(AttributeKey.Of(a.Value), PasswordAttribute))
                 password = a.Value.Find(Tag.AttributeValue) is { Type: ItemType.TextString } t ? Bounded(t.Text) : throw KmipFault.Invalid("pkcs12_password must be text");
         }
-        attributes.RemoveAll(a => AttributeKey.Of(a.Value) == key);
+        attributes.RemoveAll(a => AttributeCodec.IsVendorAttribute(AttributeKey.Of(a.Value), PasswordAttribute));
         if (password is not null) return password;
         foreach (var a in attributes)
         {

@@ -38,9 +38,8 @@ internal sealed class ValidateOperation : IKmipOperation
         }
         foreach (var u in payload.FindAll(Tag.UniqueIdentifier))
         {
-            if (u.Type != ItemType.TextString) throw KmipFault.Invalid("Unique Identifier must be text");
-            ctx.UniqueIdentifier = u.Text;
-            var obj = ctx.Load(u.Text, Permission.Get);
+            var id = ctx.ResolveId(TtlvElement.Structure(Tag.RequestPayload, u));
+            var obj = ctx.Load(id, Permission.Get);
             if (obj.IsDestroyed || obj.Value is null) throw new KmipFault(ResultReason.ObjectDestroyed, "Object destroyed", ResultReason.ItemNotFound);
             var der = CertificateLinks.Der(obj);
             compromised |= Lifecycle.Effective(obj, ctx.Now) is State.Compromised;
