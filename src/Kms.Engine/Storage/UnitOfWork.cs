@@ -26,7 +26,8 @@ internal sealed class UnitOfWork(IObjectStore store)
             obj = ObjectCodec.Deserialize(staged);
             return true;
         }
-        if (store.TryRead(id, out var record))
+        // The server-wide create grants live under a reserved id; they are not a managed object.
+        if (id != Access.AccessControl.AnyObject && store.TryRead(id, out var record))
         {
             obj = ObjectCodec.Deserialize(record);
             return true;
