@@ -25,8 +25,4 @@ out="bench/results/$(date -u +%Y-%m-%d).md"
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 load=(dotnet bench/Kms.Load/bin/Release/net10.0/Kms.Load.dll --warmup "$warmup" --duration "$duration")
 "${load[@]}" --suite standard "${extra[@]}" --out "$out"
-# The same durable-create scenarios (and PyKMIP mix) against a server whose thread pool may grow at once: shows
-# what the store does once no request thread waits for a thread-pool thread (see the notes in the results).
-"${load[@]}" --suite create --no-echo "${extra[@]}" --server-env DOTNET_ThreadPool_ForceMinWorkerThreads=0x100 \
-  --out "$out" --append "Durable create with the server's thread-pool minimum at 256 threads (DOTNET_ThreadPool_ForceMinWorkerThreads=0x100)"
 echo "results: $out"

@@ -3,13 +3,17 @@ using BenchmarkDotNet.Running;
 using Kms.Benchmarks;
 
 // Console modes (throughput at N concurrent callers does not fit BenchmarkDotNet):
-//   durable-creates [seconds]   durable single-object creates/s at 1, 16 and 64 callers
+//   durable-creates [seconds]   durable single-object store creates/s at 1, 16 and 64 callers
+//   engine-creates [seconds]    durable AES-256 Creates/s through KmsEngine.ProcessAsync, with CPU µs per create
 //   locate-1m [records]         FindByTerms by tag over 1M records
 // Anything else goes to BenchmarkDotNet.
 switch (args.FirstOrDefault())
 {
     case "durable-creates":
         StoreThroughput.DurableCreates(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+        break;
+    case "engine-creates":
+        StoreThroughput.EngineCreates(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5);
         break;
     case "locate-1m":
         StoreThroughput.Locate(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);

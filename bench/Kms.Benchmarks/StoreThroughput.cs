@@ -6,7 +6,7 @@ namespace Kms.Benchmarks;
 /// <summary>
 /// Console measurements of <see cref="FasterObjectStore"/> that BenchmarkDotNet does not fit (throughput
 /// at N concurrent callers). Run with
-/// <c>dotnet run -c Release --project bench/Kms.Benchmarks -- durable-creates [seconds]</c> or
+/// <c>dotnet run -c Release --project bench/Kms.Benchmarks -- durable-creates [seconds]</c>, <c>… -- engine-creates [seconds]</c> or
 /// <c>… -- locate-1m [records]</c>. Data goes to a temporary folder that is deleted afterwards.
 /// </summary>
 internal static class StoreThroughput
@@ -28,10 +28,10 @@ internal static class StoreThroughput
         return keyFile;
     }
 
-    /// <summary>Durable single-object creates per second at 1, 16 and 64 concurrent callers.</summary>
+    /// <summary>Durable single-object creates per second at 1, 16 and 64 concurrent callers, store only.</summary>
     public static void DurableCreates(double seconds)
     {
-        Console.WriteLine($"durable creates: each Commit returns after the FasterLog commit (O_DSYNC write) of its entry; {seconds:F0} s per level");
+        Console.WriteLine($"durable store creates: each CommitAsync completes after the FasterLog commit (O_DSYNC write) of its entry; {seconds:F0} s per level");
         var body = new byte[256];
         System.Security.Cryptography.RandomNumberGenerator.Fill(body);
         foreach (int callers in new[] { 1, 16, 64 })
@@ -40,35 +40,83 @@ internal static class StoreThroughput
             try
             {
                 using var store = FasterObjectStore.Open(Options(dir, 1 << 20));
-                long count = 0;
-                var latencies = new List<double>[callers];
-                var stop = Stopwatch.StartNew();
-                var threads = new Thread[callers];
-                for (int t = 0; t < callers; t++)
+                Report(callers, seconds, store, async (caller, i) =>
                 {
-                    int thread = t;
-                    latencies[t] = new List<double>(1 << 16);
-                    threads[t] = new Thread(() =>
-                    {
-                        string[] terms = ["owner=bench", "type=SymmetricKey", "state=Active", $"tag=t{thread % 8}"];
-                        for (int i = 0; stop.Elapsed.TotalSeconds < seconds; i++)
-                        {
-                            long start = Stopwatch.GetTimestamp();
-                            if (store.Commit([new ObjectWrite($"k-{thread}-{i}", 0, body, terms)]) != CommitStatus.Committed)
-                                throw new InvalidOperationException("unexpected conflict");
-                            latencies[thread].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                            Interlocked.Increment(ref count);
-                        }
-                    });
-                }
-                foreach (var th in threads) th.Start();
-                foreach (var th in threads) th.Join();
-                double elapsed = stop.Elapsed.TotalSeconds;
-                var all = latencies.SelectMany(l => l).Order().ToArray();
-                Console.WriteLine($"callers={callers,3}  {count / elapsed,10:N0} creates/s  p50={all[all.Length / 2]:F2} ms  p99={all[(int)(all.Length * 0.99)]:F2} ms  commits per fsync={(double)count / store.GroupCommits:F1}");
+                    string[] terms = ["owner=bench", "type=SymmetricKey", "state=Active", $"tag=t{caller % 8}"];
+                    if (await store.CommitAsync([new ObjectWrite($"k-{caller}-{i}", 0, body, terms)]) != CommitStatus.Committed)
+                        throw new InvalidOperationException("unexpected conflict");
+                });
             }
             finally { Cleanup(dir); }
         }
+    }
+
+    /// <summary>
+    /// Durable AES-256 Creates per second through <see cref="Kms.Engine.KmsEngine.ProcessAsync"/> (bytes in, bytes out,
+    /// no sockets or TLS) at 1, 16 and 64 concurrent callers, with the process CPU time per create: the engine's and
+    /// the store's share of a server's CPU per create.
+    /// </summary>
+    public static void EngineCreates(double seconds)
+    {
+        Console.WriteLine($"durable engine creates (KmsEngine.ProcessAsync, AES-256 Create, no transport); {seconds:F0} s per level");
+        var caller = new Kms.Engine.CallerIdentity("bench", "socket", "127.0.0.1");
+        byte[] request = Engine.EngineDurableCreateBenchmarks.CreateAes256Request();
+        foreach (int callers in new[] { 1, 16, 64 })
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "kms-bench-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                Directory.CreateDirectory(dir);
+                FasterObjectStore? store = null;
+                using var engine = Kms.Engine.KmsEngine.Open(new Kms.Engine.EngineOptions
+                {
+                    DataDirectory = dir,
+                    StoreFactory = o => store = FasterObjectStore.Open(Options(o.DataDirectory!, 1 << 20)),
+                });
+                var outputs = new System.Buffers.ArrayBufferWriter<byte>[callers];
+                for (int c = 0; c < callers; c++) outputs[c] = new(1024);
+                Report(callers, seconds, store!, async (c, i) =>
+                {
+                    outputs[c].ResetWrittenCount();
+                    await engine.ProcessAsync(request, outputs[c], caller);
+                });
+            }
+            finally { Cleanup(dir); }
+        }
+    }
+
+    /// <summary>Runs <paramref name="callers"/> concurrent asynchronous loops of <paramref name="op"/> and prints the figures.</summary>
+    private static void Report(int callers, double seconds, FasterObjectStore store, Func<int, int, Task> op)
+    {
+        using var self = Process.GetCurrentProcess();
+        long count = 0;
+        var latencies = new List<double>[callers];
+        long groupsBefore = store.GroupCommits;
+        var cpuBefore = self.TotalProcessorTime;
+        var stop = Stopwatch.StartNew();
+        var loops = new Task[callers];
+        for (int t = 0; t < callers; t++)
+        {
+            int c = t;
+            latencies[c] = new List<double>(1 << 16);
+            loops[c] = Task.Run(async () =>
+            {
+                for (int i = 0; stop.Elapsed.TotalSeconds < seconds; i++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    await op(c, i);
+                    latencies[c].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    Interlocked.Increment(ref count);
+                }
+            });
+        }
+        Task.WaitAll(loops);
+        double elapsed = stop.Elapsed.TotalSeconds;
+        self.Refresh();
+        double cpuUs = (self.TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, count);
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        Console.WriteLine($"callers={callers,3}  {count / elapsed,10:N0} creates/s  p50={all[all.Length / 2]:F2} ms  p99={all[(int)(all.Length * 0.99)]:F2} ms  " +
+            $"CPU {cpuUs:F0} µs/create  commits per fsync={(double)count / Math.Max(1, store.GroupCommits - groupsBefore):F1}  load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
     }
 
     /// <summary>FindByTerms over <paramref name="records"/> records: a selective tag, a tag AND type, and a broad term.</summary>

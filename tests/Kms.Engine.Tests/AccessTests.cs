@@ -97,4 +97,45 @@ public sealed class AccessTests : IDisposable
         t.Engine.Access.Grant(new CallerIdentity("admin", "http", null), id, "alice", [Permission.Get]);
         t.Ok(Operation.Get, Req.Payload(Req.Id(id)), null, "alice");
     }
+
+    [Fact]
+    public void Privileged_users_grant_and_revoke_the_create_right_on_any_object()
+    {
+        using var t = new TestEngine(privilegedUsers: ["admin"]);
+        var admin = new CallerIdentity("admin", "http", null);
+        var alice = new CallerIdentity("alice", "http", null);
+        var register = Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey), Req.RawKey(CryptographicAlgorithm.AES, new byte[16]));
+        t.Fails(ResultReason.PermissionDenied, Operation.Create, Req.CreateAes(), null, "alice");
+
+        // Only a privileged user grants it, and only Create on "*".
+        Assert.Equal(AccessStatus.Denied, t.Engine.Access.Grant(alice, AccessControl.AnyObject, "alice", [Permission.Create]));
+        Assert.Equal(AccessStatus.Invalid, t.Engine.Access.Grant(admin, AccessControl.AnyObject, "alice", [Permission.Get]));
+        Assert.Equal(AccessStatus.Ok, t.Engine.Access.Grant(admin, AccessControl.AnyObject, "alice", [Permission.Create]));
+
+        var id = t.Ok(Operation.Create, Req.CreateAes(), null, "alice").Find(Tag.UniqueIdentifier)!.Text;
+        t.Ok(Operation.Register, register, null, "alice");
+        t.Ok(Operation.Get, Req.Payload(Req.Id(id)), null, "alice");   // alice owns what she created
+        t.Fails(ResultReason.PermissionDenied, Operation.Create, Req.CreateAes(), null, "bob");
+        Assert.Equal(AccessStatus.Ok, t.Engine.Access.ListByObject(admin, AccessControl.AnyObject, out var grants));
+        Assert.Equal("alice", Assert.Single(grants).User);
+        Assert.Equal(AccessStatus.Denied, t.Engine.Access.ListByObject(alice, AccessControl.AnyObject, out _));
+        // "*" is not a managed object.
+        t.Fails(ResultReason.ObjectNotFound, Operation.Get, Req.Payload(Req.Id(AccessControl.AnyObject)), null, "alice");
+
+        Assert.Equal(AccessStatus.Ok, t.Engine.Access.Revoke(admin, AccessControl.AnyObject, "alice", [Permission.Create]));
+        t.Fails(ResultReason.PermissionDenied, Operation.Create, Req.CreateAes(), null, "alice");
+        t.Fails(ResultReason.PermissionDenied, Operation.Register, register, null, "alice");
+
+        // A grant to "*" lets every authenticated user create.
+        Assert.Equal(AccessStatus.Ok, t.Engine.Access.Grant(admin, AccessControl.AnyObject, AccessControl.Everyone, [Permission.Create]));
+        t.Ok(Operation.Create, Req.CreateAes(), null, "bob");
+    }
+
+    [Fact]
+    public void The_create_right_needs_a_privileged_users_list()
+    {
+        using var t = new TestEngine();
+        Assert.Equal(AccessStatus.Invalid, t.Engine.Access.Grant(new CallerIdentity("admin", "http", null), AccessControl.AnyObject, "alice", [Permission.Create]));
+        t.Ok(Operation.Create, Req.CreateAes(), null, "alice");
+    }
 }

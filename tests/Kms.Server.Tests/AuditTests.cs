@@ -34,4 +34,27 @@ public sealed class AuditSinkTests
         Assert.Equal("InvalidMessage", second.RootElement.GetProperty("reason").GetString());
         Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
     }
+
+    [Fact]
+    public void RecordingAnEntryAllocatesNothingInTheSteadyState()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "kms-audit-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            using var sink = new JsonLinesAuditSink(Path.Combine(dir, "audit.jsonl"));
+            var caller = new CallerIdentity("alice", "socket", "127.0.0.1:5000");
+            var get = new AuditEntry(DateTimeOffset.UtcNow, caller, Operation.Get, "0b8f5d1e-6c1a-4f57-9d0e-2a7c3f1b9e42", ResultStatus.Success, null, TimeSpan.FromTicks(1234));
+            var denied = get with { Status = ResultStatus.OperationFailed, Reason = ResultReason.PermissionDenied };
+            for (int i = 0; i < 1000; i++) { sink.Record(get); sink.Record(denied); }   // warm up: buffers, JIT
+            // This thread's allocations only, so background work of the test host does not count.
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5000; i++) { sink.Record(get); sink.Record(denied); }
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated == 0, $"{allocated} bytes allocated for 10,000 audit entries");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Kms.Engine.Model;
 using Kms.Engine.Storage;
 using Kms.Ttlv;
@@ -37,8 +38,9 @@ public sealed record ObtainedObject(string Id, string Owner, ObjectType ObjectTy
 /// Recover) are owner-only. Get Attribute List and Check need GetAttributes.</item>
 /// <item>A grant to the user <c>*</c> applies to every user.</item>
 /// <item>Only the owner grants, revokes and lists an object's grants; grants to the owner are refused.</item>
-/// <item>When <see cref="EngineOptions.PrivilegedUsers"/> is set, only those users may Create, Register
-/// (and later Import) objects; null means every authenticated user may.</item>
+/// <item>When <see cref="EngineOptions.PrivilegedUsers"/> is set, only those users, and the users a privileged user
+/// granted the Create permission on the object <c>*</c> (<see cref="AnyObject"/>), may Create, Register (and later
+/// Import) objects; null means every authenticated user may.</item>
 /// <item>A denied call gets Permission Denied when the caller can see the object (owns it or holds any
 /// grant on it) and Object Not Found (1.x Item Not Found) otherwise, so existence never leaks.</item>
 /// <item>Locate returns only objects the caller owns or holds a Locate grant on (directly or via <c>*</c>).</item>
@@ -49,8 +51,18 @@ public sealed class AccessControl
     /// <summary>The pseudo-user whose grants apply to everyone.</summary>
     public const string Everyone = "*";
 
+    /// <summary>
+    /// The object id that stands for "any object" in a grant of <see cref="Permission.Create"/> (rule 7): the
+    /// server-wide create right, which privileged users grant and revoke. No managed object has this id.
+    /// </summary>
+    public const string AnyObject = "*";
+
     private const int MaxUserLength = 1024;
     private readonly EngineCore _engine;
+    // The users holding the server-wide create right, as last committed (this process is the store's only writer).
+    private volatile CreateGrants? _createGrants;
+
+    private sealed record CreateGrants(long Version, HashSet<string> Users);
 
     internal AccessControl(EngineCore engine) => _engine = engine;
 
@@ -64,8 +76,44 @@ public sealed class AccessControl
         || (obj.Grants.TryGetValue(user, out var p) && p != Permission.None)
         || (obj.Grants.TryGetValue(Everyone, out var e) && e != Permission.None);
 
-    /// <summary>Whether <paramref name="user"/> may create or register objects.</summary>
-    internal bool MayCreate(string user) => _engine.Options.PrivilegedUsers is not { } list || list.Contains(user, StringComparer.Ordinal);
+    /// <summary>Whether <paramref name="user"/> may create or register objects (rule 7).</summary>
+    internal bool MayCreate(string user)
+    {
+        if (_engine.Options.PrivilegedUsers is not { } list || list.Contains(user, StringComparer.Ordinal)) return true;
+        var granted = (_createGrants ??= ReadCreateGrants()).Users;
+        return granted.Contains(user) || granted.Contains(Everyone);
+    }
+
+    private CreateGrants ReadCreateGrants()
+    {
+        if (!_engine.Store.TryRead(AnyObject, out var record)) return new CreateGrants(0, new HashSet<string>(StringComparer.Ordinal));
+        var users = JsonSerializer.Deserialize<string[]>(record.Body.Span) ?? throw new InvalidDataException("Corrupt create grants.");
+        return new CreateGrants(record.Version, new HashSet<string>(users, StringComparer.Ordinal));
+    }
+
+    /// <summary>A privileged user grants or revokes the server-wide create right (rule 7).</summary>
+    private AccessStatus ChangeCreateRight(CallerIdentity caller, string user, Permission bits, bool grant)
+    {
+        if (_engine.Options.PrivilegedUsers is not { } list) return AccessStatus.Invalid; // everybody may create already
+        if (!list.Contains(caller.User, StringComparer.Ordinal)) return AccessStatus.Denied;
+        if (bits != Permission.Create || list.Contains(user, StringComparer.Ordinal)) return AccessStatus.Invalid;
+        for (int attempt = 0; attempt < EngineCore.MaxCommitAttempts; attempt++)
+        {
+            var current = ReadCreateGrants();
+            var users = new HashSet<string>(current.Users, StringComparer.Ordinal);
+            if (!(grant ? users.Add(user) : users.Remove(user))) return AccessStatus.Ok;
+            var body = JsonSerializer.SerializeToUtf8Bytes(users.Order(StringComparer.Ordinal).ToArray());
+            var write = users.Count == 0
+                ? new ObjectWrite(AnyObject, current.Version, null, [])
+                : new ObjectWrite(AnyObject, current.Version, body, []);
+            if (_engine.Store.Commit([write]) == CommitStatus.Committed)
+            {
+                _createGrants = null; // re-read on next use, with the version the store assigned
+                return AccessStatus.Ok;
+            }
+        }
+        throw new InvalidOperationException("Too many concurrent changes to the create grants.");
+    }
 
     /// <summary>The owner of <paramref name="objectId"/> grants <paramref name="permissions"/> to <paramref name="user"/> (or "*").</summary>
     public AccessStatus Grant(CallerIdentity caller, string objectId, string user, IEnumerable<Permission> permissions)
@@ -80,6 +128,13 @@ public sealed class AccessControl
     {
         ArgumentNullException.ThrowIfNull(caller);
         grants = [];
+        if (objectId == AnyObject)
+        {
+            if (_engine.Options.PrivilegedUsers is not { } privileged) return AccessStatus.NotFound;
+            if (!privileged.Contains(caller.User, StringComparer.Ordinal)) return AccessStatus.Denied;
+            grants = [.. ReadCreateGrants().Users.Order(StringComparer.Ordinal).Select(u => new AccessGrant(u, [Permission.Create]))];
+            return AccessStatus.Ok;
+        }
         if (!_engine.Store.TryRead(objectId, out var record)) return AccessStatus.NotFound;
         var obj = ObjectCodec.Deserialize(record);
         if (!string.Equals(obj.Owner, caller.User, StringComparison.Ordinal))
@@ -141,6 +196,7 @@ public sealed class AccessControl
         var bits = Permission.None;
         foreach (var p in permissions) bits |= p;
         if (bits == Permission.None) return AccessStatus.Invalid;
+        if (objectId == AnyObject) return ChangeCreateRight(caller, user, bits, grant);
         for (int attempt = 0; attempt < EngineCore.MaxCommitAttempts; attempt++)
         {
             if (!_engine.Store.TryRead(objectId, out var record)) return AccessStatus.NotFound;

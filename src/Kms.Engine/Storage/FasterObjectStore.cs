@@ -51,6 +51,7 @@ public sealed class FasterObjectStore : IObjectStore
     private readonly FasterKV<SpanByte, SpanByte> _kv;
     private readonly IDevice _logDevice;
     private readonly FasterLog _log;
+    private readonly SparseLogCommitManager _logCommits;
     private readonly ConcurrentQueue<KvSession> _sessions = new();
     private readonly KvSession _applySession;
     private readonly TermIndex _index = new();
@@ -61,6 +62,7 @@ public sealed class FasterObjectStore : IObjectStore
 
     private readonly ConcurrentQueue<PendingCommit> _queue = new();
     private readonly ManualResetEventSlim _wake = new(false);
+    private readonly ManualResetEventSlim _durable = new(false, spinCount: 1);
     private readonly Thread _committer;
     private volatile bool _stopping;
     private volatile bool _committerExited;
@@ -74,6 +76,8 @@ public sealed class FasterObjectStore : IObjectStore
     private Task? _checkpointTask;
     private long _checkpointCovers;
     private int _checkpointsTaken;
+    private long _garbageRecords;
+    private int _compactions;
     private bool _disposed;
 
     private FasterObjectStore(FasterStoreOptions options)
@@ -147,7 +151,7 @@ public sealed class FasterObjectStore : IObjectStore
                 MemorySize = options.LogMemoryBytes,
                 PageSize = options.PageBytes,
                 SegmentSize = Math.Max(options.PageBytes * 4, 1L << 26),
-                LogCommitDir = Path.Combine(root, "wal"),
+                LogCommitManager = _logCommits = new SparseLogCommitManager(Path.Combine(root, "wal")),
                 // Commit records go into the log itself (one device write per group commit instead of a data
                 // write plus a new commit file); the per-entry checksum is what FastCommitMode requires.
                 FastCommitMode = true,
@@ -164,11 +168,13 @@ public sealed class FasterObjectStore : IObjectStore
             _dirLock.Dispose();
             _applySession?.Dispose();
             _log?.Dispose();
+            _logCommits?.Dispose();
             _kv?.Dispose();
             _logDevice?.Dispose();
             _kvDevice?.Dispose();
             _crypto.Dispose();
             _wake.Dispose();
+            _durable.Dispose();
             throw;
         }
         _lastCheckpointTicks = Stopwatch.GetTimestamp();
@@ -194,6 +200,15 @@ public sealed class FasterObjectStore : IObjectStore
 
     /// <summary>Number of log commits (fsyncs) so far; commits ÷ this = average group size. For benchmarks.</summary>
     internal long GroupCommits => Interlocked.Read(ref _groupCommits);
+
+    /// <summary>The write-ahead log's begin address: it moves forward when a checkpoint truncates the log (tests).</summary>
+    internal long LogBeginAddress => _log.BeginAddress;
+
+    /// <summary>The FasterKV hybrid log's begin address: it moves forward when the log is compacted (tests).</summary>
+    internal long KvBeginAddress => _kv.Log.BeginAddress;
+
+    /// <summary>Number of hybrid-log compactions so far (tests; read after the store is quiet).</summary>
+    internal int Compactions => Volatile.Read(ref _compactions);
 
     private KvSession NewSession() => _kv.For(new KvFunctions()).NewSession<KvFunctions>();
 
@@ -235,6 +250,7 @@ public sealed class FasterObjectStore : IObjectStore
         // wins and a tombstone removes it; live records are then read back through the session. (The session's deduplicating iterator is not used: in 2.6.5 its
         // second phase returns corrupted SpanByte keys.)
         var live = new Dictionary<UInt128, bool>();
+        long scanned = 0;
         using (var iter = _kv.Log.Scan(_kv.Log.BeginAddress, _kv.Log.TailAddress))
         {
             while (iter.GetNext(out RecordInfo info))
@@ -243,6 +259,7 @@ public sealed class FasterObjectStore : IObjectStore
                 if (key.Length != StoreCrypto.StorageKeySize) continue;
                 var k = BinaryPrimitives.ReadUInt128LittleEndian(key.AsReadOnlySpan());
                 live[k] = !info.Tombstone;
+                scanned++;
             }
         }
         long maxSequence = 0;
@@ -257,6 +274,7 @@ public sealed class FasterObjectStore : IObjectStore
             maxSequence = Math.Max(maxSequence, sequence);
         }
         _nextSequence = maxSequence;
+        _garbageRecords = scanned - _index.Count;
         if (!TryReadRaw(_applySession, MetaKey, out _))
             WriteMeta(0);
     }
@@ -632,8 +650,7 @@ public sealed class FasterObjectStore : IObjectStore
                     try
                     {
                         foreach (var p in batch) _log.Enqueue(p.Entry!);
-                        // Blocks this thread (not a spin) until the log's flush and commit record are on disk.
-                        _log.CommitAsync().AsTask().GetAwaiter().GetResult();
+                        WaitDurable(_log.CommitAsync());
                         foreach (var p in batch) Apply(p);
                     }
                     catch (Exception ex)
@@ -664,10 +681,30 @@ public sealed class FasterObjectStore : IObjectStore
         }
     }
 
+    /// <summary>
+    /// Blocks the commit loop until the log's flush and commit record are on disk. It sleeps on an event rather than
+    /// <c>Task.Wait</c>, which spins first: on a loaded machine the spin took CPU from the requests.
+    /// </summary>
+    private void WaitDurable(ValueTask commit)
+    {
+        if (!commit.IsCompleted)
+        {
+            _durable.Reset();
+            var task = commit.AsTask();
+            task.ContinueWith(static (_, e) => ((ManualResetEventSlim)e!).Set(), _durable, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _durable.Wait();
+            task.GetAwaiter().GetResult();
+            return;
+        }
+        commit.GetAwaiter().GetResult();
+    }
+
     private void Apply(PendingCommit p)
     {
         for (int i = 0; i < p.Keys.Length; i++)
         {
+            // An update or a delete leaves a dead record in the hybrid log (an upper bound: in-place updates leave none).
+            if (p.Versions[i] != 1) _garbageRecords++;
             if (p.Values[i] is { } v)
             {
                 UpsertRaw(_applySession, p.Keys[i], v);
@@ -699,8 +736,10 @@ public sealed class FasterObjectStore : IObjectStore
     private void MaybeCheckpoint(bool force)
     {
         FinishCheckpoint(wait: false);
-        if (_checkpointTask is not null || _commitsSinceCheckpoint == 0) return;
-        bool due = force || _commitsSinceCheckpoint >= _options.CheckpointEveryCommits
+        if (_checkpointTask is not null) return;
+        bool compacted = MaybeCompact();
+        if (_commitsSinceCheckpoint == 0 && !compacted) return;
+        bool due = force || compacted || _commitsSinceCheckpoint >= _options.CheckpointEveryCommits
             || Stopwatch.GetElapsedTime(_lastCheckpointTicks) >= _options.CheckpointInterval;
         if (!due) return;
         long covered = _log.TailAddress;
@@ -716,6 +755,24 @@ public sealed class FasterObjectStore : IObjectStore
         _commitsSinceCheckpoint = 0;
         _lastCheckpointTicks = Stopwatch.GetTimestamp();
         _checkpointTask = _kv.CompleteCheckpointAsync().AsTask();
+    }
+
+    /// <summary>
+    /// Compacts the FasterKV hybrid log when garbage (superseded and deleted records) outweighs the live records
+    /// (<see cref="FasterStoreOptions.CompactAfterGarbageRecords"/>). Runs on the commit loop, the only writer, between
+    /// group commits and never during a checkpoint; the caller then takes a checkpoint, which deletes the segments
+    /// below the new begin address. Recovery is unaffected: compaction copies each live record to the tail, so a
+    /// scan still finds the latest record of every key last.
+    /// </summary>
+    private bool MaybeCompact()
+    {
+        if (_garbageRecords < Math.Max(_options.CompactAfterGarbageRecords, _index.Count)) return false;
+        long until = _kv.Log.SafeReadOnlyAddress;
+        if (until <= _kv.Log.BeginAddress) return false;
+        _applySession.Compact(until, CompactionType.Scan);
+        _garbageRecords = 0;
+        _compactions++;
+        return true;
     }
 
     private void FinishCheckpoint(bool wait)
@@ -741,11 +798,13 @@ public sealed class FasterObjectStore : IObjectStore
         _applySession.Dispose();
         while (_sessions.TryDequeue(out var s)) s.Dispose();
         _log.Dispose();
+        _logCommits.Dispose();
         _kv.Dispose();
         _logDevice.Dispose();
         _kvDevice.Dispose();
         _crypto.Dispose();
         _wake.Dispose();
+        _durable.Dispose();
         _dirLock.Dispose();
     }
 

@@ -35,6 +35,14 @@ public sealed record FasterStoreOptions
     /// <summary>Take a checkpoint at least this often while there are new commits.</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Compact the FasterKV hybrid log once at least this many records were superseded or deleted since the last
+    /// compaction and they are at least as many as the live records: the log then stays within about twice the live
+    /// data (plus its in-memory mutable part). Live records below the read-only address move to the tail; the
+    /// checkpoint that follows deletes the old log segments.
+    /// </summary>
+    public int CompactAfterGarbageRecords { get; init; } = 100_000;
+
     /// <summary>FasterKV hash index size in buckets (64 bytes each); rounded down to a power of two.</summary>
     public long IndexBuckets { get; init; } = 1L << 16;
 

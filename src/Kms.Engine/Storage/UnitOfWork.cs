@@ -10,7 +10,10 @@ namespace Kms.Engine.Storage;
 /// </summary>
 internal sealed class UnitOfWork(IObjectStore store)
 {
-    private readonly Dictionary<string, ManagedObject> _staged = new(StringComparer.Ordinal);
+    // A staged object is kept as its serialized body and index terms, exactly what the commit writes: staging
+    // serializes once, and a later read of it decodes an independent copy (a failed item must not leave
+    // half-applied edits).
+    private readonly Dictionary<string, ObjectRecord> _staged = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
 
     public IObjectStore Store => store;
@@ -20,11 +23,11 @@ internal sealed class UnitOfWork(IObjectStore store)
     {
         if (_staged.TryGetValue(id, out var staged))
         {
-            // Re-decode to hand out an independent copy: a failed item must not leave half-applied edits.
-            obj = Copy(staged);
+            obj = ObjectCodec.Deserialize(staged);
             return true;
         }
-        if (store.TryRead(id, out var record))
+        // The server-wide create grants live under a reserved id; they are not a managed object.
+        if (id != Access.AccessControl.AnyObject && store.TryRead(id, out var record))
         {
             obj = ObjectCodec.Deserialize(record);
             return true;
@@ -37,7 +40,7 @@ internal sealed class UnitOfWork(IObjectStore store)
     public void Stage(ManagedObject obj)
     {
         if (!_staged.ContainsKey(obj.Id)) _order.Add(obj.Id);
-        _staged[obj.Id] = Copy(obj);
+        _staged[obj.Id] = new ObjectRecord(obj.Id, obj.Version, ObjectCodec.Serialize(obj), ObjectCodec.IndexTerms(obj), obj.Sequence);
     }
 
     /// <summary>Ids matching <paramref name="terms"/>, including staged objects, newest first.</summary>
@@ -47,19 +50,19 @@ internal sealed class UnitOfWork(IObjectStore store)
         // Staged new objects are the newest of all.
         for (int i = _order.Count - 1; i >= 0; i--)
         {
-            var obj = _staged[_order[i]];
-            if (obj.Version == 0 && Matches(obj, terms)) ids.Add(obj.Id);
+            var staged = _staged[_order[i]];
+            if (staged.Version == 0 && Matches(staged, terms)) ids.Add(staged.Id);
         }
         foreach (var id in store.FindByTerms(terms))
         {
-            if (_staged.TryGetValue(id, out var obj) && !Matches(obj, terms)) continue;
+            if (_staged.TryGetValue(id, out var staged) && !Matches(staged, terms)) continue;
             ids.Add(id);
         }
         // Staged changes of existing objects may add new matches.
         foreach (var id in _order)
         {
-            var obj = _staged[id];
-            if (obj.Version != 0 && Matches(obj, terms) && !ids.Contains(id)) ids.Add(id);
+            var staged = _staged[id];
+            if (staged.Version != 0 && Matches(staged, terms) && !ids.Contains(id)) ids.Add(id);
         }
         return ids;
     }
@@ -69,21 +72,17 @@ internal sealed class UnitOfWork(IObjectStore store)
     {
         if (_staged.Count == 0) return new(CommitStatus.Committed);
         var writes = new List<ObjectWrite>(_order.Count);
-        foreach (var id in _order) writes.Add(ObjectCodec.ToWrite(_staged[id]));
+        foreach (var id in _order)
+        {
+            var staged = _staged[id];
+            writes.Add(new ObjectWrite(staged.Id, staged.Version, staged.Body, staged.IndexTerms));
+        }
         return store.CommitAsync(writes);
     }
 
-    private static bool Matches(ManagedObject obj, IReadOnlyList<string> terms)
+    private static bool Matches(ObjectRecord staged, IReadOnlyList<string> terms)
     {
-        if (terms.Count == 0) return true;
-        var have = ObjectCodec.IndexTerms(obj);
-        foreach (var t in terms) if (!have.Contains(t)) return false;
+        foreach (var t in terms) if (!staged.IndexTerms.Contains(t)) return false;
         return true;
-    }
-
-    private static ManagedObject Copy(ManagedObject obj)
-    {
-        var record = new ObjectRecord(obj.Id, obj.Version, ObjectCodec.Serialize(obj), [], obj.Sequence);
-        return ObjectCodec.Deserialize(record);
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Kms.Engine;
+using Kms.Ttlv;
 
 namespace Kms.Server.Audit;
 
@@ -17,6 +18,10 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
     private readonly Utf8JsonWriter _json;
     private bool _disposed;
+    // Enum names, cached so that a steady stream of entries allocates nothing (guarded by _lock).
+    private readonly Dictionary<Operation, string> _operations = [];
+    private readonly Dictionary<ResultStatus, string> _statuses = [];
+    private readonly Dictionary<ResultReason, string> _reasons = [];
 
     /// <summary>Opens (appends to) <paramref name="path"/>, creating its directory.</summary>
     public JsonLinesAuditSink(string path)
@@ -40,11 +45,11 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
             _json.WriteString("user"u8, entry.Caller.User);
             _json.WriteString("peer"u8, entry.Caller.PeerAddress);
             _json.WriteString("transport"u8, entry.Caller.Transport);
-            if (entry.Operation is { } op) _json.WriteString("operation"u8, op.ToString());
+            if (entry.Operation is { } op) _json.WriteString("operation"u8, Name(_operations, op));
             else _json.WriteNull("operation"u8);
             _json.WriteString("object_id"u8, entry.UniqueIdentifier);
-            _json.WriteString("status"u8, entry.Status.ToString());
-            if (entry.Reason is { } reason) _json.WriteString("reason"u8, reason.ToString());
+            _json.WriteString("status"u8, Name(_statuses, entry.Status));
+            if (entry.Reason is { } reason) _json.WriteString("reason"u8, Name(_reasons, reason));
             else _json.WriteNull("reason"u8);
             _json.WriteNumber("duration_ms"u8, Math.Round(entry.Duration.TotalMilliseconds, 3));
             _json.WriteEndObject();
@@ -53,6 +58,17 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
             _file.WriteByte((byte)'\n');
             _file.Flush();
         }
+    }
+
+    private static string Name<T>(Dictionary<T, string> cache, T value) where T : struct, Enum
+    {
+        if (!cache.TryGetValue(value, out var name))
+        {
+            name = value.ToString();
+            // Bounded: wire values outside the enumeration would otherwise grow the cache without limit.
+            if (cache.Count < 1024) cache[value] = name;
+        }
+        return name;
     }
 
     /// <inheritdoc/>
