@@ -8,7 +8,9 @@ namespace Kms.Engine.Operations;
 /// Register (KMIP 2.1 §6.1.40; 1.4 §4.3): stores a client-supplied Symmetric Key, Public Key, Private Key,
 /// Secret Data, Certificate or Opaque Object as received (key blocks keep their Key Format Type and key
 /// material). The object structure must match Object Type (Invalid Field otherwise). Cryptographic
-/// Algorithm and Length default to those of the key block. Sets the ID Placeholder. Needs the create right.
+/// Algorithm and Length default to those of the key block. A wrapped key is unwrapped when it names a wrapping key
+/// of this KMS (<see cref="KeyWrapping.TryUnwrap"/>), else stored as received. A key the algorithm policy forbids is
+/// refused. Sets the ID Placeholder. Needs the create right.
 /// </summary>
 internal sealed class RegisterOperation : IKmipOperation
 {
@@ -24,17 +26,43 @@ internal sealed class RegisterOperation : IKmipOperation
         if (valueTag == Tag.None) throw new KmipFault(ResultReason.InvalidObjectType, "Unsupported Object Type", ResultReason.InvalidField);
         var value = payload.Find(valueTag) ?? throw KmipFault.Missing("The object is missing or does not match Object Type");
         Validate(type, value);
+        value = KeyWrapping.TryUnwrap(ctx, value) ?? value;
 
         var obj = ObjectBuilder.NewObject(ctx, type);
         obj.Value = value;
         ObjectBuilder.ApplyClientAttributes(ctx, obj, AttributeCodec.ReadAttributes(payload, ctx.Version));
         CryptoSupport.Describe(obj);
+        CheckPolicy(ctx, obj);
         if (type == ObjectType.Certificate && obj.Get(Tag.CertificateType) is null && value.Find(Tag.CertificateType) is { } ct)
             obj.AddInstance(ct);
         ObjectBuilder.Finish(ctx, obj);
         ctx.Save(obj, touch: false);
         ctx.Batch.IdPlaceholder = obj.Id;
         return OperationContext.PayloadWithId(obj.Id);
+    }
+
+    /// <summary>
+    /// Issue 4 Build 10: a key whose algorithm, length or curve the algorithm policy forbids (3DES unless enabled, a key
+    /// outside the allowlist, a non-approved algorithm in FIPS mode …) is refused with Permission Denied before it is
+    /// stored. Legacy RSA sizes that may still verify (1024 bits and up) can be registered.
+    /// </summary>
+    private static void CheckPolicy(OperationContext ctx, ManagedObject obj)
+    {
+        if (obj.ObjectType is not (ObjectType.SymmetricKey or ObjectType.PublicKey or ObjectType.PrivateKey)) return;
+        var alg = CryptoSupport.Algorithm(obj);
+        if (alg == 0) return;
+        var block = obj.Value?.Find(Tag.KeyBlock);
+        int bits = obj.Get(Tag.CryptographicLength) is { Type: ItemType.Integer } l ? l.Int32
+            : block?.Find(Tag.CryptographicLength) is { Type: ItemType.Integer } bl ? bl.Int32 : 0;
+        // A clear symmetric key's own length wins over what the client claims.
+        if (obj.ObjectType == ObjectType.SymmetricKey && block?.Find(Tag.KeyWrappingData) is null
+            && block?.FindPath(Tag.KeyValue, Tag.KeyMaterial) is { Type: ItemType.ByteString } km) bits = km.Bytes.Length * 8;
+        var use = alg == CryptographicAlgorithm.RSA
+            ? new Crypto.AlgorithmUse(Crypto.CryptoUse.Verify, alg, bits)
+            : new Crypto.AlgorithmUse(Crypto.CryptoUse.Import, alg, bits, CryptoSupport.Curve(obj),
+                alg == CryptographicAlgorithm.AES && bits == 512 ? BlockCipherMode.XTS : 0);
+        if (!CryptoSupport.Policy(ctx).IsAllowed(use, out var denial))
+            throw CryptoSupport.Fault(new Crypto.CryptoFailure(Crypto.CryptoFailureReason.PolicyDenied, denial!));
     }
 
     private static void Validate(ObjectType type, TtlvElement value)
