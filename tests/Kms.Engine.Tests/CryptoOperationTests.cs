@@ -7,7 +7,8 @@ namespace Kms.Engine.Tests;
 /// <summary>The cryptographic operations (issue 4) through <see cref="KmsEngine.Process"/> on the FASTER store.</summary>
 public sealed class CryptoOperationTests : IDisposable
 {
-    private readonly TestEngine _t = new();
+    // Register unwraps keys wrapped under a KMS key here (EngineOptions.UnwrapOnRegister); the default, store as received, is tested in CertificateOperationTests.
+    private readonly TestEngine _t = new(unwrapOnRegister: true);
 
     public void Dispose() => _t.Dispose();
 
@@ -650,6 +651,77 @@ public sealed class CryptoOperationTests : IDisposable
         using var rsa = System.Security.Cryptography.RSA.Create();
         rsa.ImportRSAPrivateKey(rsaDer, out _);
         Assert.Equal(Convert.FromHexString("00112233445566778899AABBCCDDEEFF"), rsa.Decrypt(wrapped, System.Security.Cryptography.RSAEncryptionPadding.OaepSHA256));
+    }
+
+    /// <summary>A Register payload whose Symmetric Key block holds <paramref name="wrapped"/> wrapped under <paramref name="kek"/>.</summary>
+    private static TtlvElement WrappedRegister(string kek, byte[] wrapped, int bits, EncodingOption encoding, TtlvElement? parameters = null)
+    {
+        var eki = TtlvElement.Structure(Tag.EncryptionKeyInformation, TtlvElement.TextString(Tag.UniqueIdentifier, kek));
+        if (parameters is not null) eki.Children.Add(parameters);
+        return Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey), Req.Attrs(Req.Mask(CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt)),
+            TtlvElement.Structure(Tag.SymmetricKey, TtlvElement.Structure(Tag.KeyBlock,
+                TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw),
+                TtlvElement.ByteString(Tag.KeyValue, wrapped),
+                Req.Alg(CryptographicAlgorithm.AES), Req.Len(bits),
+                TtlvElement.Structure(Tag.KeyWrappingData, TtlvElement.Enumeration(Tag.WrappingMethod, (uint)WrappingMethod.Encrypt), eki,
+                    TtlvElement.Enumeration(Tag.EncodingOption, (uint)encoding)))));
+    }
+
+    private byte[] Material(string id) => _t.Ok(Operation.Get, Req.Payload(Req.Id(id))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes;
+
+    [Fact]
+    public void Register_with_unwrapping_on_unwraps_a_key_wrapped_under_a_KMS_key_and_stores_others_as_received()
+    {
+        // RFC 3394 §4.1: KEK 000102…0f, key 00112233…ff, wrapped 1fa68b0a….
+        var kek = Key(CryptographicAlgorithm.AES, Convert.FromHexString("000102030405060708090A0B0C0D0E0F"), CryptographicUsageMask.UnwrapKey);
+        var wrapped = Convert.FromHexString("1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5");
+        var id = Uid(_t.Ok(Operation.Register, WrappedRegister(kek, wrapped, 128, EncodingOption.NoEncoding)));
+        Assert.Equal(Convert.FromHexString("00112233445566778899AABBCCDDEEFF"), Material(id));
+        _t.Ok(Operation.Activate, Req.Payload(Req.Id(id)));
+        _t.Ok(Operation.Encrypt, Req.Payload(Req.Id(id), Params(BlockCipherMode.ECB), Bytes(Tag.Data, new byte[16])));
+
+        // Round trip with the TTLV encoding: Get wraps (Wrap Key), Register unwraps (Unwrap Key) into an equal key.
+        var both = Key(CryptographicAlgorithm.AES, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), CryptographicUsageMask.WrapKey | CryptographicUsageMask.UnwrapKey);
+        var secret = Key(CryptographicAlgorithm.AES, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var got = _t.Ok(Operation.Get, Req.Payload(Req.Id(secret), WrapSpec(both, EncodingOption.TTLVEncoding,
+            TtlvElement.Structure(Tag.CryptographicParameters, TtlvElement.Enumeration(Tag.BlockCipherMode, (uint)BlockCipherMode.AESKeyWrapPadding)))));
+        var block = got.FindPath(Tag.SymmetricKey)!;
+        var again = Uid(_t.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey), Req.Attrs(Req.Mask(CryptographicUsageMask.Encrypt)), block)));
+        Assert.Equal(Material(secret), Material(again));
+        Assert.Null(_t.Ok(Operation.Get, Req.Payload(Req.Id(again))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyWrappingData));
+
+        // Wrapped under our public key: the linked private key unwraps (RSA-OAEP).
+        var (priv, pub) = Pair(CryptographicAlgorithm.RSA, 2048, privateMask: CryptographicUsageMask.UnwrapKey, publicMask: CryptographicUsageMask.WrapKey);
+        var rsaWrapped = _t.Ok(Operation.Get, Req.Payload(Req.Id(secret), WrapSpec(pub, EncodingOption.NoEncoding))).FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue)!.Bytes;
+        Assert.Equal(Material(secret), Material(Uid(_t.Ok(Operation.Register, WrappedRegister(pub, rsaWrapped, 256, EncodingOption.NoEncoding)))));
+
+        // A corrupted wrap fails the integrity check; a key without Unwrap Key is refused; an unknown wrapping key: stored as received.
+        var bad = (byte[])wrapped.Clone();
+        bad[3] ^= 1;
+        _t.Fails(ResultReason.CryptographicFailure, Operation.Register, WrappedRegister(kek, bad, 128, EncodingOption.NoEncoding));
+        var plainKey = Key(CryptographicAlgorithm.AES, new byte[16]);
+        _t.Fails(ResultReason.IncompatibleCryptographicUsageMask, Operation.Register, WrappedRegister(plainKey, wrapped, 128, EncodingOption.NoEncoding));
+        var kept = Uid(_t.Ok(Operation.Register, WrappedRegister("elsewhere-kek", wrapped, 128, EncodingOption.NoEncoding)));
+        var stored = _t.Ok(Operation.Get, Req.Payload(Req.Id(kept))).FindPath(Tag.SymmetricKey, Tag.KeyBlock)!;
+        Assert.Equal(wrapped, stored.Find(Tag.KeyValue)!.Bytes);
+        Assert.Equal("elsewhere-kek", stored.FindPath(Tag.KeyWrappingData, Tag.EncryptionKeyInformation, Tag.UniqueIdentifier)!.Text);
+    }
+
+    [Fact]
+    public void Register_of_a_key_the_algorithm_policy_forbids_is_Permission_Denied()
+    {
+        _t.Fails(ResultReason.PermissionDenied, Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),
+            Req.Attrs(Req.Mask(CryptographicUsageMask.Encrypt)), Req.RawKey(CryptographicAlgorithm.DES3, new byte[24])));
+        _t.Fails(ResultReason.PermissionDenied, Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),
+            Req.Attrs(Req.Mask(CryptographicUsageMask.Encrypt)), Req.RawKey(CryptographicAlgorithm.AES, new byte[20])));
+        // AES-XTS double keys (512 bits) remain registrable.
+        _t.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),
+            Req.Attrs(Req.Mask(CryptographicUsageMask.Encrypt)), Req.RawKey(CryptographicAlgorithm.AES, System.Security.Cryptography.RandomNumberGenerator.GetBytes(64))));
+        using var fips = new TestEngine(policy: AlgorithmPolicy.Fips);
+        fips.Fails(ResultReason.PermissionDenied, Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),
+            Req.Attrs(Req.Mask(CryptographicUsageMask.Encrypt)), Req.RawKey(CryptographicAlgorithm.ChaCha20, new byte[32])));
+        fips.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)ObjectType.SymmetricKey),
+            Req.Attrs(Req.Mask(CryptographicUsageMask.Encrypt)), Req.RawKey(CryptographicAlgorithm.AES, new byte[32])));
     }
 
     [Fact]

@@ -77,9 +77,10 @@ public sealed class AeadStream : IDisposable
         var s = new AeadStream(p, encrypt, iv.ToArray(), aad.ToArray());
         if (!encrypt) return s;
         Span<byte> macKey = stackalloc byte[32];
+        using var aes = s.IsGcm ? SymmetricCipher.CreateAes(key) : null;
         try
         {
-            s.MacKey(key, macKey);
+            s.MacKey(aes, key, macKey);
             if (s.IsGcm)
             {
                 if (iv.Length == 12)
@@ -124,11 +125,12 @@ public sealed class AeadStream : IDisposable
         if (output.Length < input.Length) Fail(CryptoFailureReason.BadParameters, "Output buffer too small.");
         var ct = output[..input.Length];
         Span<byte> macKey = stackalloc byte[32];
+        using var aes = IsGcm ? SymmetricCipher.CreateAes(key) : null;
         try
         {
-            Keystream(key, _dataLength, input, ct);
+            Keystream(aes, key, _dataLength, input, ct);
             _dataLength += input.Length;
-            MacKey(key, macKey);
+            MacKey(aes, key, macKey);
             Authenticate(macKey, ct);
         }
         finally { CryptographicOperations.ZeroMemory(macKey); }
@@ -155,9 +157,10 @@ public sealed class AeadStream : IDisposable
             int n = Update(key, input, output);
             Span<byte> macKey = stackalloc byte[32];
             Span<byte> full = stackalloc byte[16];
+            using var aes = IsGcm ? SymmetricCipher.CreateAes(key) : null;
             try
             {
-                MacKey(key, macKey);
+                MacKey(aes, key, macKey);
                 PadPartial(macKey);
                 Span<byte> lengths = stackalloc byte[16];
                 if (IsGcm)
@@ -166,8 +169,7 @@ public sealed class AeadStream : IDisposable
                     BinaryPrimitives.WriteUInt64BigEndian(lengths[8..], (ulong)_dataLength * 8);
                     AeadMac.Ghash(_acc, macKey, lengths);
                     // T = MSB_t(GCTR_K(J0, S)) = E_K(J0) ⊕ S.
-                    using var aes = SymmetricCipher.CreateAes(key);
-                    aes.EncryptEcb(_j0, full, PaddingMode.None);
+                    aes!.EncryptEcb(_j0, full, PaddingMode.None);
                     for (int i = 0; i < 16; i++) full[i] ^= _acc[i];
                 }
                 else
@@ -190,26 +192,21 @@ public sealed class AeadStream : IDisposable
     }
 
     /// <summary>GCM: H = E_K(0^128) in the first 16 bytes. ChaCha20-Poly1305: the one-time key, block 0 of the keystream (RFC 8439 §2.6).</summary>
-    private void MacKey(ReadOnlySpan<byte> key, Span<byte> macKey)
+    private void MacKey(Aes? aes, ReadOnlySpan<byte> key, Span<byte> macKey)
     {
         macKey.Clear();
-        if (IsGcm)
-        {
-            using var aes = SymmetricCipher.CreateAes(key);
-            aes.EncryptEcb(macKey[..16], macKey[..16], PaddingMode.None);
-        }
+        if (aes is not null) aes.EncryptEcb(macKey[..16], macKey[..16], PaddingMode.None);
         else ChaCha20.Xor(key, _iv, 0, 0, macKey, macKey);
     }
 
     /// <summary>The keystream from byte <paramref name="offset"/> of the payload: GCTR from inc32(J0) (SP 800-38D §6.5), or ChaCha20 from block 1 (RFC 8439 §2.8).</summary>
-    private void Keystream(ReadOnlySpan<byte> key, long offset, ReadOnlySpan<byte> input, Span<byte> output)
+    private void Keystream(Aes? aes, ReadOnlySpan<byte> key, long offset, ReadOnlySpan<byte> input, Span<byte> output)
     {
-        if (!IsGcm)
+        if (aes is null)
         {
             ChaCha20.Xor(key, _iv, 1, offset, input, output);
             return;
         }
-        using var aes = SymmetricCipher.CreateAes(key);
         const int Blocks = 32;
         Span<byte> counters = stackalloc byte[Blocks * 16];
         Span<byte> stream = stackalloc byte[Blocks * 16];

@@ -45,13 +45,7 @@ internal static class KeyWrapping
         var wrapper = CryptoSupport.LoadKey(ctx, eki, Permission.Encrypt, CryptographicUsageMask.WrapKey, State.Active);
         ctx.UniqueIdentifier = subject;
         if (wrapper.Id == obj.Id) throw KmipFault.Invalid("A key cannot wrap itself");
-        var parameters = CryptoSupport.Parameters(wrapper, eki);
-        var p = new WrapParameters(
-            CryptoSupport.Enum<BlockCipherMode>(parameters, Tag.BlockCipherMode),
-            CryptoSupport.Enum<PaddingMethod>(parameters, Tag.PaddingMethod),
-            CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.HashingAlgorithm),
-            CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.MaskGeneratorHashingAlgorithm),
-            CryptoSupport.Int(parameters, Tag.TagLength) ?? 16);
+        var p = Parameters(wrapper, eki);
         var policy = CryptoSupport.Policy(ctx);
         byte[] wrapped;
         byte[]? iv = null;
@@ -97,72 +91,97 @@ internal static class KeyWrapping
     /// <summary>Whether the object structure holds a wrapped key block.</summary>
     public static bool IsWrapped(TtlvElement value) => value.Find(Tag.KeyBlock)?.Find(Tag.KeyWrappingData) is not null;
 
-    /// <summary>The object structure with its key block unwrapped (Key Wrapping Data removed, Key Value restored).</summary>
-    public static TtlvElement Unwrap(OperationContext ctx, TtlvElement value)
+    /// <summary>
+    /// Import with Key Wrap Type Not Wrapped (KMIP 2.1 §6.1.27): <see cref="TryUnwrap"/>, but a wrapping key that is not
+    /// in this KMS (or that the caller may not see) is Object Not Found rather than a key kept wrapped.
+    /// </summary>
+    public static TtlvElement Unwrap(OperationContext ctx, TtlvElement value) => TryUnwrap(ctx, value)
+        ?? throw new KmipFault(ResultReason.ObjectNotFound, "The wrapping key is not available", ResultReason.ItemNotFound);
+
+    /// <summary>
+    /// Register of a wrapped key (KMIP 2.1 §2.1.5 Key Wrapping Data, method Encrypt). When the Encryption Key Information
+    /// names a key of this KMS that the caller can see, the key is unwrapped with it (the caller needs the Decrypt right, the
+    /// wrapping key the Unwrap Key usage and a state that may process: Active, Deactivated or Compromised; a named Public
+/// Key unwraps with its linked Private Key) and the clear
+    /// Key Block returned, to be stored like any registered key; a failed integrity check is Cryptographic Failure.
+    /// Otherwise (a wrapping key held elsewhere, a MAC/signature wrapping) the answer is null and the key is stored as received.
+    /// </summary>
+    public static TtlvElement? TryUnwrap(OperationContext ctx, TtlvElement value)
     {
-        var block = value.Find(Tag.KeyBlock)!;
-        var data = block.Find(Tag.KeyWrappingData)!;
-        if (data.Find(Tag.WrappingMethod) is not { Type: ItemType.Enumeration } m || (WrappingMethod)m.UInt32 != WrappingMethod.Encrypt || data.Find(Tag.MACSignatureKeyInformation) is not null)
-            throw new KmipFault(ResultReason.KeyWrapTypeNotSupported, "Only the Encrypt wrapping method can be unwrapped", ResultReason.FeatureNotSupported);
-        var eki = data.Find(Tag.EncryptionKeyInformation) ?? throw KmipFault.Missing("Encryption Key Information is required");
-        if (block.Find(Tag.KeyValue) is not { Type: ItemType.ByteString } wrapped) throw KmipFault.Invalid("A wrapped Key Value must be a Byte String");
-        var encoding = data.Find(Tag.EncodingOption) is { Type: ItemType.Enumeration } e ? (EncodingOption)e.UInt32 : EncodingOption.TTLVEncoding;
-        if (encoding is not (EncodingOption.TTLVEncoding or EncodingOption.NoEncoding))
-            throw new KmipFault(ResultReason.EncodingOptionError, "Unknown Encoding Option", ResultReason.InvalidField);
+        var block = value.Find(Tag.KeyBlock);
+        var kwd = block?.Find(Tag.KeyWrappingData);
+        if (block is null || kwd is null) return null;
+        if (kwd.Find(Tag.WrappingMethod) is not { Type: ItemType.Enumeration } m || (WrappingMethod)m.UInt32 != WrappingMethod.Encrypt
+            || kwd.Find(Tag.MACSignatureKeyInformation) is not null) return null;
+        if (kwd.Find(Tag.EncryptionKeyInformation) is not { } eki || eki.Find(Tag.UniqueIdentifier) is not { Type: ItemType.TextString } wid) return null;
+        if (!ctx.Work.TryLoad(wid.Text, out var candidate) || !AccessControl.MaySee(candidate, ctx.Caller.User)) return null;
+        // Wrapped under one of our public keys: its private half (Private Key Link) unwraps.
+        var unwrapWith = eki;
+        if (candidate.ObjectType == ObjectType.PublicKey)
+        {
+            string? privateId = null;
+            foreach (var l in candidate.All(new AttributeKey(Tag.Link, null, null)))
+                if (l.Value.Find(Tag.LinkType) is { } lt && lt.UInt32 == (uint)LinkType.PrivateKeyLink && l.Value.Find(Tag.LinkedObjectIdentifier)?.Text is { } pid)
+                    privateId = pid;
+            if (privateId is null) return null;
+            unwrapWith = TtlvElement.Structure(Tag.EncryptionKeyInformation, TtlvElement.TextString(Tag.UniqueIdentifier, privateId));
+        }
 
         var subject = ctx.UniqueIdentifier;
-        var id = eki.Find(Tag.UniqueIdentifier) is { Type: ItemType.TextString } u ? u.Text : throw KmipFault.Missing("The wrapping key's Unique Identifier is required");
-        var wrapper = ctx.Load(id, Permission.Decrypt);
-        if (wrapper.ObjectType is ObjectType.PublicKey or ObjectType.Certificate)
-            wrapper = CertificateLinks.TryLoadLinked(ctx, wrapper, LinkType.PrivateKeyLink, Permission.Decrypt)
-                ?? throw new KmipFault(ResultReason.ObjectNotFound, "The private key of the wrapping key is not available", ResultReason.ItemNotFound);
+        var wrapper = CryptoSupport.LoadKey(ctx, unwrapWith, Permission.Decrypt, CryptographicUsageMask.UnwrapKey, State.Active, State.Deactivated, State.Compromised);
         ctx.UniqueIdentifier = subject;
-        if (wrapper.IsDestroyed || wrapper.Value is null) throw new KmipFault(ResultReason.ObjectDestroyed, "Object destroyed", ResultReason.ItemNotFound);
-        Lifecycle.Require(wrapper, "The unwrapping key is not in a state that allows this operation", State.Active, State.Deactivated, State.Compromised);
-        Lifecycle.RequireUsage(wrapper, CryptographicUsageMask.UnwrapKey);
-        var parameters = CryptoSupport.Parameters(wrapper, eki);
-        var p = new WrapParameters(
-            CryptoSupport.Enum<BlockCipherMode>(parameters, Tag.BlockCipherMode),
-            CryptoSupport.Enum<PaddingMethod>(parameters, Tag.PaddingMethod),
-            CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.HashingAlgorithm),
-            CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.MaskGeneratorHashingAlgorithm),
-            CryptoSupport.Int(parameters, Tag.TagLength) ?? 16);
+        if (block.Find(Tag.KeyValue) is not { Type: ItemType.ByteString } wrapped) throw KmipFault.Invalid("A wrapped Key Value must be a Byte String");
+        var encoding = kwd.Find(Tag.EncodingOption) is { Type: ItemType.Enumeration } e ? (EncodingOption)e.UInt32 : EncodingOption.TTLVEncoding;
+        if (encoding is not (EncodingOption.TTLVEncoding or EncodingOption.NoEncoding))
+            throw new KmipFault(ResultReason.EncodingOptionError, "Unknown Encoding Option", ResultReason.InvalidField);
+        var p = Parameters(wrapper, eki);
+        var iv = CryptoSupport.Bytes(kwd, Tag.IVCounterNonce) ?? [];
         var policy = CryptoSupport.Policy(ctx);
         byte[] plain;
         if (wrapper.ObjectType == ObjectType.PrivateKey)
         {
             var pkcs8 = CryptoSupport.PrivateKey(wrapper);
-            try { plain = CryptoSupport.Run(() => KeyWrapper.UnwrapWithPrivateKey(policy, p, pkcs8, wrapped.Bytes)); }
+            var rsa = p with { Padding = p.Padding == 0 ? PaddingMethod.OAEP : p.Padding };
+            try { plain = CryptoSupport.Run(() => KeyWrapper.UnwrapWithPrivateKey(policy, rsa, pkcs8, wrapped.Bytes)); }
             finally { System.Security.Cryptography.CryptographicOperations.ZeroMemory(pkcs8); }
         }
         else
         {
             var kek = CryptoSupport.SymmetricKey(wrapper);
             var aes = p with { Mode = p.Mode == 0 ? BlockCipherMode.NISTKeyWrap : p.Mode };
-            var iv = data.Find(Tag.IVCounterNonce) is { Type: ItemType.ByteString } n ? n.Bytes : null;
             plain = CryptoSupport.Run(() => KeyWrapper.Unwrap(policy, aes, kek, wrapped.Bytes, iv));
         }
 
         TtlvElement keyValue;
-        try
+        if (encoding == EncodingOption.NoEncoding) keyValue = TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, plain));
+        else
         {
-            if (encoding == EncodingOption.NoEncoding) keyValue = TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, plain.AsSpan().ToArray()));
-            else if (!TtlvElement.TryDecode(plain, out var decoded, out _, out _, ctx.Engine.Options.Limits.MaxDepth) || decoded.Tag != Tag.KeyValue)
-                throw new KmipFault(ResultReason.EncodingOptionError, "The unwrapped bytes are not a TTLV Key Value", ResultReason.InvalidField);
-            else keyValue = decoded;
-        }
-        finally
-        {
+            bool ok = TtlvElement.TryDecode(plain, out var decoded, out _, out _);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
+            if (!ok || decoded is not { Tag: Tag.KeyValue, Type: ItemType.Structure })
+                throw new KmipFault(ResultReason.EncodingOptionError, "The unwrapped bytes are not a TTLV Key Value", ResultReason.InvalidField);
+            keyValue = decoded;
         }
-        var newBlock = TtlvElement.Structure(Tag.KeyBlock);
+        var clear = TtlvElement.Structure(Tag.KeyBlock);
         foreach (var c in block.Children)
         {
-            if (c.Tag == Tag.KeyValue) newBlock.Children.Add(keyValue);
-            else if (c.Tag != Tag.KeyWrappingData) newBlock.Children.Add(c);
+            if (c.Tag == Tag.KeyValue) clear.Children.Add(keyValue);
+            else if (c.Tag != Tag.KeyWrappingData) clear.Children.Add(c);
         }
         var result = TtlvElement.Structure(value.Tag);
-        foreach (var c in value.Children) result.Children.Add(c.Tag == Tag.KeyBlock ? newBlock : c);
+        foreach (var c in value.Children) result.Children.Add(c.Tag == Tag.KeyBlock ? clear : c);
         return result;
+    }
+
+    /// <summary>The wrapping parameters: the Encryption Key Information's Cryptographic Parameters over the wrapping key's attribute.</summary>
+    private static WrapParameters Parameters(ManagedObject wrapper, TtlvElement eki)
+    {
+        var parameters = CryptoSupport.Parameters(wrapper, eki);
+        return new WrapParameters(
+            CryptoSupport.Enum<BlockCipherMode>(parameters, Tag.BlockCipherMode),
+            CryptoSupport.Enum<PaddingMethod>(parameters, Tag.PaddingMethod),
+            CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.HashingAlgorithm),
+            CryptoSupport.Enum<HashingAlgorithm>(parameters, Tag.MaskGeneratorHashingAlgorithm),
+            CryptoSupport.Int(parameters, Tag.TagLength) ?? 16);
     }
 }

@@ -9,8 +9,10 @@ namespace Kms.Engine.Operations;
 /// Secret Data, Certificate or Opaque Object as received (key blocks keep their Key Format Type and key
 /// material). The object structure must match Object Type (Invalid Field otherwise). Cryptographic
 /// Algorithm and Length default to those of the key block. A Private Key in Key Format Type PKCS#12 is stored as
-/// its parts (<see cref="Pkcs12Objects"/>); a wrapped key is unwrapped first when <see cref="EngineOptions.UnwrapOnRegister"/>
-/// is set and its wrapping key is in the KMS. Sets the ID Placeholder. Needs the create right.
+/// its parts (<see cref="Pkcs12Objects"/>). A wrapped key is stored as received, or, when
+/// <see cref="EngineOptions.UnwrapOnRegister"/> is set and it names a wrapping key of this KMS the caller may use,
+/// unwrapped first (<see cref="KeyWrapping.TryUnwrap"/>). A key the algorithm policy forbids is refused. Sets the ID
+/// Placeholder. Needs the create right.
 /// </summary>
 internal sealed class RegisterOperation : IKmipOperation
 {
@@ -37,10 +39,11 @@ internal sealed class RegisterOperation : IKmipOperation
         }
         else
         {
-            if (ctx.Engine.Options.UnwrapOnRegister && KeyWrapping.IsWrapped(value)) value = UnwrapIfAvailable(ctx, value);
+            if (ctx.Engine.Options.UnwrapOnRegister) value = KeyWrapping.TryUnwrap(ctx, value) ?? value;
             obj.Value = value;
             ObjectBuilder.ApplyClientAttributes(ctx, obj, attributes);
             CryptoSupport.Describe(obj);
+            CheckPolicy(ctx, obj);
         }
         if (type == ObjectType.Certificate && obj.Get(Tag.CertificateType) is null && value.Find(Tag.CertificateType) is { } ct)
             obj.AddInstance(ct);
@@ -50,17 +53,28 @@ internal sealed class RegisterOperation : IKmipOperation
         return OperationContext.PayloadWithId(obj.Id);
     }
 
-    /// <summary>Unwraps a registered key when its wrapping key is in the KMS and usable by the caller; else returns it as received.</summary>
-    private static TtlvElement UnwrapIfAvailable(OperationContext ctx, TtlvElement value)
+    /// <summary>
+    /// Issue 4 Build 10: a key whose algorithm, length or curve the algorithm policy forbids (3DES unless enabled, a key
+    /// outside the allowlist, a non-approved algorithm in FIPS mode …) is refused with Permission Denied before it is
+    /// stored. Legacy RSA sizes that may still verify (1024 bits and up) can be registered.
+    /// </summary>
+    private static void CheckPolicy(OperationContext ctx, ManagedObject obj)
     {
-        try
-        {
-            return KeyWrapping.Unwrap(ctx, value);
-        }
-        catch (KmipFault f) when (f.Reason is ResultReason.ObjectNotFound or ResultReason.PermissionDenied)
-        {
-            return value;
-        }
+        if (obj.ObjectType is not (ObjectType.SymmetricKey or ObjectType.PublicKey or ObjectType.PrivateKey)) return;
+        var alg = CryptoSupport.Algorithm(obj);
+        if (alg == 0) return;
+        var block = obj.Value?.Find(Tag.KeyBlock);
+        int bits = obj.Get(Tag.CryptographicLength) is { Type: ItemType.Integer } l ? l.Int32
+            : block?.Find(Tag.CryptographicLength) is { Type: ItemType.Integer } bl ? bl.Int32 : 0;
+        // A clear symmetric key's own length wins over what the client claims.
+        if (obj.ObjectType == ObjectType.SymmetricKey && block?.Find(Tag.KeyWrappingData) is null
+            && block?.FindPath(Tag.KeyValue, Tag.KeyMaterial) is { Type: ItemType.ByteString } km) bits = km.Bytes.Length * 8;
+        var use = alg == CryptographicAlgorithm.RSA
+            ? new Crypto.AlgorithmUse(Crypto.CryptoUse.Verify, alg, bits)
+            : new Crypto.AlgorithmUse(Crypto.CryptoUse.Import, alg, bits, CryptoSupport.Curve(obj),
+                alg == CryptographicAlgorithm.AES && bits == 512 ? BlockCipherMode.XTS : 0);
+        if (!CryptoSupport.Policy(ctx).IsAllowed(use, out var denial))
+            throw CryptoSupport.Fault(new Crypto.CryptoFailure(Crypto.CryptoFailureReason.PolicyDenied, denial!));
     }
 
     internal static void Validate(ObjectType type, TtlvElement value)

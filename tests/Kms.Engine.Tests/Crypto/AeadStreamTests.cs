@@ -150,6 +150,16 @@ public class AeadStreamTests
         Assert.True(d.IsFinished);
     }
 
+    /// <summary>The carry-less-multiply GHASH product equals the portable SP 800-38D Algorithm 1 product.</summary>
+    [Property(MaxTest = 300)]
+    public bool Clmul_gf_multiply_matches_the_portable_one(ulong a, ulong b, ulong c, ulong d)
+    {
+        if (!System.Runtime.Intrinsics.X86.Pclmulqdq.IsSupported) return true;
+        var x = new UInt128(a, b);
+        var y = new UInt128(c, d);
+        return AeadMac.GfMultiplyClmul(x, y) == AeadMac.GfMultiply(x, y);
+    }
+
     /// <summary>For any data, AAD, nonce length (GHASH-derived J0 when not 96 bits), tag length and split, multi-part = one-shot.</summary>
     [Property(MaxTest = 100)]
     public bool Any_split_matches_one_shot(byte[]? data, byte[]? aad, byte[]? cutSeeds, byte ivSeed, byte tagSeed, bool chacha)
