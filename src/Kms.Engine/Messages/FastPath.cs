@@ -12,7 +12,7 @@ namespace Kms.Engine.Messages;
 
 /// <summary>
 /// The allocation-free path of <see cref="MessageProcessor"/> for its most common message: one batch item that is
-/// a plain Get (KMIP 2.1 §6.1.22, 1.4 §4.11) of an object served as stored, in any protocol version 1.0–2.1. It reads
+/// a plain Get (KMIP 2.1 §6.1.22, 1.4 §4.11) of an object served as stored (no Key Format Type, or the stored one), in any protocol version 1.0–2.1. It reads
 /// the request with <see cref="TtlvReader"/>, takes the decoded object from the engine's <see cref="ObjectCache"/>
 /// and writes the response with <see cref="TtlvWriter"/> straight into the output.
 /// </summary>
@@ -67,9 +67,10 @@ internal static class FastPath
         public bool HasAuthenticationTag;
         public bool HasParameters;
         public ParameterFields Parameters;
+        public uint? KeyFormatType;
 
-        /// <summary>True when nothing but the Unique Identifier was given (a plain Get).</summary>
-        public readonly bool IdOnly => HasUniqueIdentifier && !HasData && !HasIv && !HasAad && !HasAuthenticationTag && !HasParameters;
+        /// <summary>True when nothing but the Unique Identifier and a Key Format Type was given (Get).</summary>
+        public readonly bool IsGet => HasUniqueIdentifier && !HasData && !HasIv && !HasAad && !HasAuthenticationTag && !HasParameters;
     }
 
     /// <summary>Answers <paramref name="request"/> if it has a shape this path serves; false (nothing written) otherwise.</summary>
@@ -90,7 +91,9 @@ internal static class FastPath
 
     private static bool TryGet(EngineCore engine, ref FastRequest req, KmipVersion version, long start, IBufferWriter<byte> output, CallerIdentity caller)
     {
-        if (!req.Payload.IdOnly || !TryLoad(engine, req.Payload.UniqueIdentifier, caller, Permission.Get, out var entry) || !entry.Gettable) return false;
+        if (!req.Payload.IsGet || !TryLoad(engine, req.Payload.UniqueIdentifier, caller, Permission.Get, out var entry) || !entry.Gettable) return false;
+        // KeyFormatConversion.Convert returns the object as stored when the requested format is the stored one.
+        if (req.Payload.KeyFormatType is { } format && format != entry.StoredFormat) return false;
         var idBytes = req.Payload.UniqueIdentifier;
 
         var value = entry.EncodedValue!;
@@ -122,7 +125,7 @@ internal static class FastPath
     private static bool TryCipher(EngineCore engine, ref FastRequest req, KmipVersion version, long start, IBufferWriter<byte> output, CallerIdentity caller, bool encrypt)
     {
         var p = req.Payload;
-        if (!p.HasData) return false;
+        if (!p.HasData || p.KeyFormatType is not null) return false;
         if (!TryLoad(engine, p.UniqueIdentifier, caller, encrypt ? Permission.Encrypt : Permission.Decrypt, out var entry) || entry.SymmetricKey is not { } key) return false;
         var obj = entry.Object;
         var usage = encrypt ? CryptographicUsageMask.Encrypt : CryptographicUsageMask.Decrypt;
@@ -339,6 +342,9 @@ internal static class FastPath
                 case Tag.AuthenticatedEncryptionAdditionalData when !p.HasAad && r.Type == ItemType.ByteString:
                     p.Aad = r.ValueSpan;
                     p.HasAad = true;
+                    break;
+                case Tag.KeyFormatType when p.KeyFormatType is null && r.Type == ItemType.Enumeration:
+                    p.KeyFormatType = r.GetUInt32();
                     break;
                 case Tag.AuthenticatedEncryptionTag when !p.HasAuthenticationTag && r.Type == ItemType.ByteString:
                     p.AuthenticationTag = r.ValueSpan;
