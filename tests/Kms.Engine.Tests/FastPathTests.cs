@@ -393,6 +393,7 @@ public sealed class FastPathTests : IDisposable
             (Operation.Encrypt, CipherPayload(cbcKey, data, parameters: Params(BlockCipherMode.ECB)), s_alice, true),
             (Operation.Decrypt, CipherPayload(key, ciphertext, iv12, aad, gcmTag, Params(BlockCipherMode.GCM)), s_alice, true),
             (Operation.Decrypt, CipherPayload(cbcKey, cbcCiphertext, iv16), s_alice, true),
+            (Operation.Decrypt, CipherPayload(cbcKey, cbcCiphertext, iv16, tag: [1, 2, 3, 4]), s_alice, true), // a tag a non-AEAD mode ignores
             (Operation.Decrypt, CipherPayload(deactivated, cbcCiphertext, iv16, parameters: Params(BlockCipherMode.CBC, PaddingMethod.None)), s_alice, true),
             // Not served: the tree path answers (errors included).
             (Operation.Decrypt, CipherPayload(key, ciphertext, iv12, aad, gcmTag, Params(BlockCipherMode.GCM)), s_bob, false),

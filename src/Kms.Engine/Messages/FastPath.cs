@@ -11,17 +11,21 @@ using Kms.Ttlv;
 namespace Kms.Engine.Messages;
 
 /// <summary>
-/// The allocation-free path of <see cref="MessageProcessor"/> for its most common message: one batch item that is
-/// a plain Get (KMIP 2.1 §6.1.22, 1.4 §4.11) of an object served as stored (no Key Format Type, or the stored one), in any protocol version 1.0–2.1. It reads
-/// the request with <see cref="TtlvReader"/>, takes the decoded object from the engine's <see cref="ObjectCache"/>
-/// and writes the response with <see cref="TtlvWriter"/> straight into the output.
+/// The allocation-free path of <see cref="MessageProcessor"/> for its most common messages, one batch item in any
+/// protocol version 1.0–2.1: a Get (KMIP 2.1 §6.1.22, 1.4 §4.11) of an object served as stored (no Key Format Type, or
+/// the stored one), and a single-part Encrypt or Decrypt (§6.1.18, §6.1.11) with a symmetric key. It reads the request
+/// with <see cref="TtlvReader"/>, takes the decoded object from the engine's <see cref="ObjectCache"/> and writes the
+/// response with <see cref="TtlvWriter"/> straight into the output.
 /// </summary>
 /// <remarks>
 /// It answers only what it can answer exactly as the tree path (the one reference implementation) would, byte for
-/// byte: a whitelisted message shape whose Get succeeds without a write. Anything else (other header fields,
-/// several items, a Key Format Type, wrapping, an unknown id, a denied caller, a destroyed, archived, sensitive,
-/// non-extractable or Fresh object, a store failure) returns false before anything is written, and the tree path
-/// answers. A differential test runs both paths over many request variants.
+/// byte: a whitelisted message shape whose operation succeeds without a write. Anything else (other header or payload
+/// fields, several items, a conversion, wrapping, multi-part cipher, an unknown id, a denied caller, a destroyed,
+/// archived, sensitive, non-extractable or Fresh object, a key in the wrong state or without the usage, a crypto
+/// failure, a store failure) returns false before anything is written, and the tree path answers. The access and key
+/// rules are the tree path's own (<see cref="AccessControl.MayAct"/>, <see cref="CryptoSupport.KeyFault"/>), with
+/// date-driven state evaluated at read time. A differential test (FastPathTests) runs both paths over many request
+/// variants and versions.
 /// </remarks>
 internal static class FastPath
 {
@@ -166,7 +170,7 @@ internal static class FastPath
             {
                 n = encrypt
                     ? SymmetricCipher.Encrypt(policy, sp, key.Key, iv, p.Aad, data, buffer.AsSpan(0, capacity), tag)
-                    : SymmetricCipher.Decrypt(policy, sp, key.Key, iv, p.Aad, data, p.AuthenticationTag, buffer.AsSpan(0, capacity));
+                    : SymmetricCipher.Decrypt(policy, sp, key.Key, iv, p.Aad, data, sp.IsAead ? p.AuthenticationTag : default, buffer.AsSpan(0, capacity));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
