@@ -215,9 +215,9 @@ internal static class FastPath
         {
             if (!engine.Cache.TryGet(id, out entry)) return false;
         }
-        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or IOException or ObjectDisposedException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return false; // the tree path reports the failure
+            return false; // a store failure: the tree path reports it (as a General Failure)
         }
         return AccessControl.MayAct(entry.Object, caller.User, permission);
     }
