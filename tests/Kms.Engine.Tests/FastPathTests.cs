@@ -383,6 +383,7 @@ public sealed class FastPathTests : IDisposable
         {
             (Operation.Encrypt, CipherPayload(key, data, iv12, aad, parameters: Params(BlockCipherMode.GCM)), s_alice, true),
             (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, tagLength: 12)), s_alice, true),
+            (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, 0, 16, CryptographicAlgorithm.AES, TtlvElement.Boolean(Tag.RandomIV, false))), s_alice, true),
             (Operation.Encrypt, CipherPayload(key, [], iv12, parameters: Params(BlockCipherMode.GCM)), s_alice, true),
             (Operation.Encrypt, CipherPayload(key, data, iv12, aad, parameters: Params(BlockCipherMode.GCM)), s_bob, true),
             (Operation.Encrypt, CipherPayload(key, data, iv16, parameters: Params(BlockCipherMode.CBC, PaddingMethod.PKCS5)), s_alice, true),
@@ -403,7 +404,8 @@ public sealed class FastPathTests : IDisposable
             (Operation.Encrypt, CipherPayload(key, data, [1, 2, 3], parameters: Params(BlockCipherMode.CBC)), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, data[..10], iv16, parameters: Params(BlockCipherMode.CBC, PaddingMethod.None)), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, tagLength: 3)), s_alice, false),
-            (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, extra: TtlvElement.Boolean(Tag.RandomIV, false))), s_alice, false),
+            (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, extra: TtlvElement.Integer(Tag.IVLength, 96))), s_alice, false),
+            (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, extra: [TtlvElement.Boolean(Tag.RandomIV, true), TtlvElement.Boolean(Tag.RandomIV, true)])), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, null, iv12, parameters: Params(BlockCipherMode.GCM)), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, alg: CryptographicAlgorithm.DES3)), s_alice, false),
             (Operation.Encrypt, CipherPayload(preActive, data, iv12, parameters: Params(BlockCipherMode.GCM)), s_alice, false),

@@ -51,6 +51,7 @@ internal static class FastPath
         public uint? Mode;
         public uint? Padding;
         public int? TagLength;
+        public bool HasRandomIv;
     }
 
     /// <summary>
@@ -361,7 +362,7 @@ internal static class FastPath
         return r.Token == TtlvToken.EndStructure && p.HasUniqueIdentifier;
     }
 
-    /// <summary>Cryptographic Parameters (KMIP 2.1 §2.1.7) holding only Block Cipher Mode, Padding Method, Tag Length and Cryptographic Algorithm.</summary>
+    /// <summary>Cryptographic Parameters (KMIP 2.1 §2.1.7) holding only Block Cipher Mode, Padding Method, Tag Length, Cryptographic Algorithm and Random IV.</summary>
     private static bool ReadParameters(scoped ref TtlvReader r, out ParameterFields p)
     {
         p = default;
@@ -373,6 +374,8 @@ internal static class FastPath
                 case Tag.PaddingMethod when p.Padding is null && r.Type == ItemType.Enumeration: p.Padding = r.GetUInt32(); break;
                 case Tag.CryptographicAlgorithm when p.Algorithm is null && r.Type == ItemType.Enumeration: p.Algorithm = r.GetUInt32(); break;
                 case Tag.TagLength when p.TagLength is null && r.Type == ItemType.Integer: p.TagLength = r.GetInt32(); break;
+                // Random IV: CipherCore generates an IV whenever Encrypt gets none, whatever this says; the tree path reads it nowhere.
+                case Tag.RandomIV when !p.HasRandomIv && r.Type == ItemType.Boolean: p.HasRandomIv = true; break;
                 default: return false;
             }
         }
