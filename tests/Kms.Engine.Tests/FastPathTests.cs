@@ -1,6 +1,8 @@
 using System.Buffers;
 using Kms.Engine.Access;
 using Kms.Engine.Messages;
+using Kms.Engine.Model;
+using Kms.Engine.Storage;
 using Kms.Ttlv;
 using Kms.Ttlv.Tree;
 
@@ -484,5 +486,80 @@ public sealed class FastPathTests : IDisposable
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(ResultStatus.Success, (ResultStatus)TtlvElement.Decode(output.WrittenSpan).FindPath(Tag.BatchItem, Tag.ResultStatus)!.UInt32);
         return allocated;
+    }
+}
+
+/// <summary>The cache's install protocol, with a commit forced into the middle of a cache miss's store read.</summary>
+public sealed class ObjectCacheTests
+{
+    /// <summary>A real in-memory store that runs one action right after a read returns (an interleaving point, not a fake).</summary>
+    private sealed class InterleavingStore(IObjectStore inner) : IObjectStore
+    {
+        public Action? AfterNextRead;
+
+        public bool TryRead(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ObjectRecord? record)
+        {
+            bool found = inner.TryRead(id, out record);
+            var action = AfterNextRead;
+            AfterNextRead = null;
+            action?.Invoke();
+            return found;
+        }
+
+        public CommitStatus Commit(IReadOnlyList<ObjectWrite> writes) => inner.Commit(writes);
+        public IReadOnlyList<string> FindByTerms(IReadOnlyList<string> terms) => inner.FindByTerms(terms);
+        public long Count => inner.Count;
+        public bool IsHealthy() => inner.IsHealthy();
+        public void Dispose() => inner.Dispose();
+    }
+
+    private static ManagedObject Key(string id, long version, string owner) => new()
+    {
+        Id = id,
+        ObjectType = ObjectType.SymmetricKey,
+        Owner = owner,
+        Version = version,
+        Value = Req.RawKey(CryptographicAlgorithm.AES, new byte[32]),
+    };
+
+    [Fact]
+    public void A_miss_that_raced_a_commit_returns_what_it_read_but_never_installs_it()
+    {
+        var store = new InterleavingStore(new MemoryObjectStore());
+        using var cache = new ObjectCache(store, 100);
+        Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 0, "alice"))]));
+
+        // The miss reads version 1; before it can install, a commit changes the owner (version 2).
+        store.AfterNextRead = () => Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 1, "bob"))]));
+        Assert.True(cache.TryGet("k", out var raced));
+        Assert.Equal("alice", raced.Object.Owner);
+        Assert.Equal(0, cache.CachedCount);
+
+        // The next read goes to the store, sees version 2 and installs it; a hit then returns it without a read.
+        Assert.True(cache.TryGet("k", out var current));
+        Assert.Equal("bob", current.Object.Owner);
+        Assert.Equal(1, cache.CachedCount);
+        store.AfterNextRead = () => Assert.Fail("a hit must not read the store");
+        Assert.True(cache.TryGet("k", out var hit));
+        Assert.Same(current, hit);
+        store.AfterNextRead = null;
+
+        // A commit drops the entry; a deleted object is not found.
+        Assert.Equal(CommitStatus.Committed, cache.Commit([new ObjectWrite("k", 2, null, [])]));
+        Assert.Equal(0, cache.CachedCount);
+        Assert.False(cache.TryGet("k", out _));
+    }
+
+    [Fact]
+    public void A_conflicting_commit_still_drops_the_entry()
+    {
+        using var cache = new ObjectCache(new MemoryObjectStore(), 100);
+        Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 0, "alice"))]));
+        Assert.True(cache.TryGet("k", out _));
+        Assert.Equal(1, cache.CachedCount);
+        Assert.Equal(CommitStatus.Conflict, cache.Commit([ObjectCodec.ToWrite(Key("k", 7, "bob"))]));
+        Assert.Equal(0, cache.CachedCount);
+        Assert.True(cache.TryGet("k", out var again));
+        Assert.Equal("alice", again.Object.Owner);
     }
 }
