@@ -80,14 +80,16 @@ public sealed class FastPathTests : IDisposable
         _t.Ok(Operation.Destroy, Req.Payload(Req.Id(destroyed)));
         _t.Ok(Operation.Archive, Req.Payload(Req.Id(archived)));
         // Served as stored from the second Get on (the first clears Fresh).
-        foreach (var id in new[] { plain, granted, grantedAll, encryptOnly, deactivated, created1x, secret, opaque, certificate }) _t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
+        var pair = _t.Ok(Operation.CreateKeyPair, CryptoOperationTests.KeyPair2(CryptographicAlgorithm.EC, 0, RecommendedCurve.P_256));
+        string privateKey = pair.Find(Tag.PrivateKeyUniqueIdentifier)!.Text, publicKey = pair.Find(Tag.PublicKeyUniqueIdentifier)!.Text;
+        foreach (var id in new[] { plain, granted, grantedAll, encryptOnly, deactivated, created1x, secret, opaque, certificate, privateKey, publicKey }) _t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
         _clock.Advance(TimeSpan.FromSeconds(60)); // 'deactivated' is now past its Deactivation Date
 
         // A Fresh object is served by the tree path (which clears Fresh with a write), and then by the fast path.
         Assert.False(Differential(GetRequest(KmipVersion.V2_1, fresh), s_alice));
         Assert.True(Differential(GetRequest(KmipVersion.V2_1, fresh), s_alice));
 
-        string[] ids = [plain, granted, grantedAll, encryptOnly, sensitive, locked, destroyed, archived, deactivated, created1x, secret, opaque, certificate, "no-such-id", "", "ünïcødé-id"];
+        string[] ids = [plain, granted, grantedAll, encryptOnly, sensitive, locked, destroyed, archived, deactivated, created1x, secret, opaque, certificate, privateKey, publicKey, "no-such-id", "", "ünïcødé-id"];
         int served = 0, total = 0;
         foreach (var version in s_versions)
         {
