@@ -1,6 +1,8 @@
 using System.Buffers;
 using Kms.Engine.Access;
 using Kms.Engine.Messages;
+using Kms.Engine.Model;
+using Kms.Engine.Storage;
 using Kms.Ttlv;
 using Kms.Ttlv.Tree;
 
@@ -26,6 +28,9 @@ public sealed class FastPathTests : IDisposable
     public void Dispose() => _t.Dispose();
 
     private string Create(params TtlvElement[] extra) => _t.Ok(Operation.Create, Req.CreateAes(256, extra)).Find(Tag.UniqueIdentifier)!.Text;
+
+    private string Register(ObjectType type, TtlvElement value)
+        => _t.Ok(Operation.Register, Req.Payload(TtlvElement.Enumeration(Tag.ObjectType, (uint)type), value)).Find(Tag.UniqueIdentifier)!.Text;
 
     private static byte[] GetRequest(KmipVersion version, string id) => Req.Message(version, [(Operation.Get, Req.Payload(Req.Id(id)))]).ToBytes();
 
@@ -62,20 +67,29 @@ public sealed class FastPathTests : IDisposable
         string deactivated = Create(TtlvElement.DateTime(Tag.ActivationDate, s_start.ToUnixTimeSeconds() - 10),
             TtlvElement.DateTime(Tag.DeactivationDate, s_start.ToUnixTimeSeconds() + 5));
         string created1x = _t.Ok(Operation.Create, Req.CreateAes1(128), KmipVersion.V1_2).Find(Tag.UniqueIdentifier)!.Text;
+        string secret = Register(ObjectType.SecretData, TtlvElement.Structure(Tag.SecretData, TtlvElement.Enumeration(Tag.SecretDataType, (uint)SecretDataType.Password),
+            TtlvElement.Structure(Tag.KeyBlock, TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Opaque),
+                TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, "password"u8.ToArray())))));
+        string opaque = Register(ObjectType.OpaqueObject, TtlvElement.Structure(Tag.OpaqueObject, TtlvElement.Enumeration(Tag.OpaqueDataType, 0x80000001),
+            TtlvElement.ByteString(Tag.OpaqueDataValue, [1, 2, 3])));
+        string certificate = Register(ObjectType.Certificate, TtlvElement.Structure(Tag.Certificate, TtlvElement.Enumeration(Tag.CertificateType, (uint)CertificateType.X_509),
+            TtlvElement.ByteString(Tag.CertificateValue, [0x30, 0x82, 0x01])));
         Assert.Equal(AccessStatus.Ok, _t.Engine.Access.Grant(s_alice, granted, "bob", [Permission.Get]));
         Assert.Equal(AccessStatus.Ok, _t.Engine.Access.Grant(s_alice, grantedAll, AccessControl.Everyone, [Permission.Get]));
         Assert.Equal(AccessStatus.Ok, _t.Engine.Access.Grant(s_alice, encryptOnly, "bob", [Permission.Encrypt]));
         _t.Ok(Operation.Destroy, Req.Payload(Req.Id(destroyed)));
         _t.Ok(Operation.Archive, Req.Payload(Req.Id(archived)));
         // Served as stored from the second Get on (the first clears Fresh).
-        foreach (var id in new[] { plain, granted, grantedAll, encryptOnly, deactivated, created1x }) _t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
+        var pair = _t.Ok(Operation.CreateKeyPair, CryptoOperationTests.KeyPair2(CryptographicAlgorithm.EC, 0, RecommendedCurve.P_256));
+        string privateKey = pair.Find(Tag.PrivateKeyUniqueIdentifier)!.Text, publicKey = pair.Find(Tag.PublicKeyUniqueIdentifier)!.Text;
+        foreach (var id in new[] { plain, granted, grantedAll, encryptOnly, deactivated, created1x, secret, opaque, certificate, privateKey, publicKey }) _t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
         _clock.Advance(TimeSpan.FromSeconds(60)); // 'deactivated' is now past its Deactivation Date
 
         // A Fresh object is served by the tree path (which clears Fresh with a write), and then by the fast path.
         Assert.False(Differential(GetRequest(KmipVersion.V2_1, fresh), s_alice));
         Assert.True(Differential(GetRequest(KmipVersion.V2_1, fresh), s_alice));
 
-        string[] ids = [plain, granted, grantedAll, encryptOnly, sensitive, locked, destroyed, archived, deactivated, created1x, "no-such-id", "", "ünïcødé-id"];
+        string[] ids = [plain, granted, grantedAll, encryptOnly, sensitive, locked, destroyed, archived, deactivated, created1x, secret, opaque, certificate, privateKey, publicKey, "no-such-id", "", "ünïcødé-id"];
         int served = 0, total = 0;
         foreach (var version in s_versions)
         {
@@ -91,13 +105,18 @@ public sealed class FastPathTests : IDisposable
                     total++;
                 }
             }
-            foreach (var request in ShapeVariants(version, plain)) { served += Differential(request, s_alice) ? 1 : 0; total++; }
+            foreach (var (request, expected) in ShapeVariants(version, plain))
+            {
+                Assert.True(expected == Differential(request, s_alice), $"{version} shape variant served={!expected}: {Convert.ToHexString(request)}");
+                served += expected ? 1 : 0;
+                total++;
+            }
         }
         Assert.True(served > 100 && served < total, $"{served} of {total} served by the fast path");
     }
 
     /// <summary>Message shapes around the served one: some served (fields reordered, correlation value, batch item id), most not.</summary>
-    private static IEnumerable<byte[]> ShapeVariants(KmipVersion v, string id)
+    private static IEnumerable<(byte[] Request, bool Served)> ShapeVariants(KmipVersion v, string id)
     {
         TtlvElement Pv() => TtlvElement.Structure(Tag.ProtocolVersion, TtlvElement.Integer(Tag.ProtocolVersionMajor, v.Major), TtlvElement.Integer(Tag.ProtocolVersionMinor, v.Minor));
         TtlvElement Count(int n = 1) => TtlvElement.Integer(Tag.BatchCount, n);
@@ -109,47 +128,47 @@ public sealed class FastPathTests : IDisposable
         var ccv = TtlvElement.TextString(Tag.ClientCorrelationValue, "corr-42");
         var bid = TtlvElement.ByteString(Tag.UniqueBatchItemID, [1, 2, 3]);
 
-        yield return Msg(Header(Pv(), Count()), Item(Op(), Payload())).ToBytes();
-        yield return Msg(Header(Count(), Pv()), Item(Payload(), Op())).ToBytes();
-        yield return Msg(Header(Pv(), ccv, Count()), Item(Op(), bid, Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count(), ccv), Item(bid, Op(), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count(), TtlvElement.TextString(Tag.ClientCorrelationValue, "")), Item(Op(), TtlvElement.ByteString(Tag.UniqueBatchItemID, []), Payload())).ToBytes();
-        // Not served: the tree path answers.
-        yield return Msg(Header(Pv(), Count(), TtlvElement.Integer(Tag.MaximumResponseSize, 64)), Item(Op(), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count(), TtlvElement.Integer(Tag.MaximumResponseSize, 100_000)), Item(Op(), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count(), TtlvElement.Enumeration(Tag.BatchErrorContinuationOption, 3)), Item(Op(), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count(2)), Item(Op(), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count(2)), Item(Op(), bid, Payload()), Item(Op(), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count(), Count()), Item(Op(), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Pv(), Count()), Item(Op(), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), ccv, ccv, Count()), Item(Op(), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(Op(), Op(), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(Op(), Payload(), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(Op(), Payload(Req.Id(id)))).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(Op(), TtlvElement.Boolean(Tag.Ephemeral, true), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(Op(), Payload(TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw)))).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(Op(), Payload(TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.TransparentSymmetricKey)))).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(Op(), Payload(TtlvElement.Enumeration(Tag.KeyCompressionType, 1)))).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(Op(), TtlvElement.Structure(Tag.RequestPayload, TtlvElement.Enumeration(Tag.UniqueIdentifier, 1)))).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(Op(), TtlvElement.Structure(Tag.RequestPayload))).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(Op())).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(Op(Operation.GetAttributes), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(Op((Operation)0x7777), Payload())).ToBytes();
-        yield return Msg(Header(Pv(), Count()), Item(TtlvElement.Integer(Tag.Operation, 10), Payload())).ToBytes();
-        yield return Msg(Header(Pv()), Item(Op(), Payload())).ToBytes();
-        yield return Msg(Header(Count()), Item(Op(), Payload())).ToBytes();
-        yield return Msg(Header(TtlvElement.Structure(Tag.ProtocolVersion, TtlvElement.Integer(Tag.ProtocolVersionMajor, 3), TtlvElement.Integer(Tag.ProtocolVersionMinor, 0)), Count()),
-            Item(Op(), Payload())).ToBytes();
-        yield return Msg(Header(TtlvElement.Structure(Tag.ProtocolVersion, TtlvElement.Integer(Tag.ProtocolVersionMinor, v.Minor), TtlvElement.Integer(Tag.ProtocolVersionMajor, v.Major)), Count()),
-            Item(Op(), Payload())).ToBytes();
-        yield return TtlvElement.Structure(Tag.RequestMessage, Item(Op(), Payload()), Header(Pv(), Count())).ToBytes();
-        yield return TtlvElement.Structure(Tag.ResponseMessage, Header(Pv(), Count()), Item(Op(), Payload())).ToBytes();
+        yield return (Msg(Header(Pv(), Count()), Item(Op(), Payload())).ToBytes(), true);
+        yield return (Msg(Header(Count(), Pv()), Item(Payload(), Op())).ToBytes(), true);
+        yield return (Msg(Header(Pv(), ccv, Count()), Item(Op(), bid, Payload())).ToBytes(), true);
+        yield return (Msg(Header(Pv(), Count(), ccv), Item(bid, Op(), Payload())).ToBytes(), true);
+        yield return (Msg(Header(Pv(), Count(), TtlvElement.TextString(Tag.ClientCorrelationValue, "")), Item(Op(), TtlvElement.ByteString(Tag.UniqueBatchItemID, []), Payload())).ToBytes(), true);
+        // Not served (the tree path answers), but Raw: the stored format is served.
+        yield return (Msg(Header(Pv(), Count(), TtlvElement.Integer(Tag.MaximumResponseSize, 64)), Item(Op(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count(), TtlvElement.Integer(Tag.MaximumResponseSize, 100_000)), Item(Op(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count(), TtlvElement.Enumeration(Tag.BatchErrorContinuationOption, 3)), Item(Op(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count(2)), Item(Op(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count(2)), Item(Op(), bid, Payload()), Item(Op(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count(), Count()), Item(Op(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Pv(), Count()), Item(Op(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), ccv, ccv, Count()), Item(Op(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count()), Item(Op(), Op(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count()), Item(Op(), Payload(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count()), Item(Op(), Payload(Req.Id(id)))).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count()), Item(Op(), TtlvElement.Boolean(Tag.Ephemeral, true), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count()), Item(Op(), Payload(TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw)))).ToBytes(), true);
+        yield return (Msg(Header(Pv(), Count()), Item(Op(), Payload(TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.TransparentSymmetricKey)))).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count()), Item(Op(), Payload(TtlvElement.Enumeration(Tag.KeyCompressionType, 1)))).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count()), Item(Op(), TtlvElement.Structure(Tag.RequestPayload, TtlvElement.Enumeration(Tag.UniqueIdentifier, 1)))).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count()), Item(Op(), TtlvElement.Structure(Tag.RequestPayload))).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count()), Item(Op())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count()), Item(Op(Operation.GetAttributes), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count()), Item(Op((Operation)0x7777), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv(), Count()), Item(TtlvElement.Integer(Tag.Operation, 10), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Pv()), Item(Op(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(Count()), Item(Op(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(TtlvElement.Structure(Tag.ProtocolVersion, TtlvElement.Integer(Tag.ProtocolVersionMajor, 3), TtlvElement.Integer(Tag.ProtocolVersionMinor, 0)), Count()),
+            Item(Op(), Payload())).ToBytes(), false);
+        yield return (Msg(Header(TtlvElement.Structure(Tag.ProtocolVersion, TtlvElement.Integer(Tag.ProtocolVersionMinor, v.Minor), TtlvElement.Integer(Tag.ProtocolVersionMajor, v.Major)), Count()),
+            Item(Op(), Payload())).ToBytes(), false);
+        yield return (TtlvElement.Structure(Tag.RequestMessage, Item(Op(), Payload()), Header(Pv(), Count())).ToBytes(), false);
+        yield return (TtlvElement.Structure(Tag.ResponseMessage, Header(Pv(), Count()), Item(Op(), Payload())).ToBytes(), false);
         var good = Msg(Header(Pv(), Count()), Item(Op(), Payload())).ToBytes();
-        yield return [.. good, .. good]; // trailing data
-        yield return good[..^8]; // truncated
+        yield return ([.. good, .. good], false); // trailing data
+        yield return (good[..^8], false); // truncated
         var badPadding = (byte[])good.Clone();
         badPadding[^1] = 0xFF; // padding of the id must be zero (ids here are not a multiple of 8 long)
-        yield return badPadding;
+        yield return (badPadding, false);
     }
 
     [Fact]
@@ -161,20 +180,7 @@ public sealed class FastPathTests : IDisposable
         {
             var request = GetRequest(version, id);
             var output = new ArrayBufferWriter<byte>(4096);
-            for (int i = 0; i < 200; i++)
-            {
-                output.ResetWrittenCount();
-                _t.Engine.Process(request, output, s_alice);
-            }
-            const int Calls = 5000;
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Calls; i++)
-            {
-                output.ResetWrittenCount();
-                _t.Engine.Process(request, output, s_alice);
-            }
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.Equal(0, allocated);
+            Assert.Equal(0, SteadyStateAllocation(_t.Engine, request, output, 5000));
             var item = new Item(TtlvElement.Decode(output.WrittenSpan).Find(Tag.BatchItem)!);
             Assert.Equal(ResultStatus.Success, item.Status);
             Assert.Equal(32, item.Payload!.FindPath(Tag.SymmetricKey, Tag.KeyBlock, Tag.KeyValue, Tag.KeyMaterial)!.Bytes.Length);
@@ -201,20 +207,9 @@ public sealed class FastPathTests : IDisposable
         t.Ok(Operation.Get, Req.Payload(Req.Id(id)));
         var request = GetRequest(KmipVersion.V2_1, id);
         var output = new ArrayBufferWriter<byte>(4096);
-        for (int i = 0; i < 200; i++)
-        {
-            output.ResetWrittenCount();
-            t.Engine.Process(request, output, s_alice);
-        }
         int audited = audit.Count;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 2000; i++)
-        {
-            output.ResetWrittenCount();
-            t.Engine.Process(request, output, s_alice);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(audited + 2000, audit.Count);
+        Assert.Equal(0, SteadyStateAllocation(t.Engine, request, output, 2000, out int calls));
+        Assert.Equal(audited + calls, audit.Count);
         Assert.Equal(Operation.Get, audit.Last);
     }
 
@@ -368,6 +363,7 @@ public sealed class FastPathTests : IDisposable
         {
             (Operation.Encrypt, CipherPayload(key, data, iv12, aad, parameters: Params(BlockCipherMode.GCM)), s_alice, true),
             (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, tagLength: 12)), s_alice, true),
+            (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, 0, 16, CryptographicAlgorithm.AES, TtlvElement.Boolean(Tag.RandomIV, false))), s_alice, true),
             (Operation.Encrypt, CipherPayload(key, [], iv12, parameters: Params(BlockCipherMode.GCM)), s_alice, true),
             (Operation.Encrypt, CipherPayload(key, data, iv12, aad, parameters: Params(BlockCipherMode.GCM)), s_bob, true),
             (Operation.Encrypt, CipherPayload(key, data, iv16, parameters: Params(BlockCipherMode.CBC, PaddingMethod.PKCS5)), s_alice, true),
@@ -378,6 +374,7 @@ public sealed class FastPathTests : IDisposable
             (Operation.Encrypt, CipherPayload(cbcKey, data, parameters: Params(BlockCipherMode.ECB)), s_alice, true),
             (Operation.Decrypt, CipherPayload(key, ciphertext, iv12, aad, gcmTag, Params(BlockCipherMode.GCM)), s_alice, true),
             (Operation.Decrypt, CipherPayload(cbcKey, cbcCiphertext, iv16), s_alice, true),
+            (Operation.Decrypt, CipherPayload(cbcKey, cbcCiphertext, iv16, tag: [1, 2, 3, 4]), s_alice, true), // a tag a non-AEAD mode ignores
             (Operation.Decrypt, CipherPayload(deactivated, cbcCiphertext, iv16, parameters: Params(BlockCipherMode.CBC, PaddingMethod.None)), s_alice, true),
             // Not served: the tree path answers (errors included).
             (Operation.Decrypt, CipherPayload(key, ciphertext, iv12, aad, gcmTag, Params(BlockCipherMode.GCM)), s_bob, false),
@@ -387,7 +384,8 @@ public sealed class FastPathTests : IDisposable
             (Operation.Encrypt, CipherPayload(key, data, [1, 2, 3], parameters: Params(BlockCipherMode.CBC)), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, data[..10], iv16, parameters: Params(BlockCipherMode.CBC, PaddingMethod.None)), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, tagLength: 3)), s_alice, false),
-            (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, extra: TtlvElement.Boolean(Tag.RandomIV, false))), s_alice, false),
+            (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, extra: TtlvElement.Integer(Tag.IVLength, 96))), s_alice, false),
+            (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, extra: [TtlvElement.Boolean(Tag.RandomIV, true), TtlvElement.Boolean(Tag.RandomIV, true)])), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, null, iv12, parameters: Params(BlockCipherMode.GCM)), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, alg: CryptographicAlgorithm.DES3)), s_alice, false),
             (Operation.Encrypt, CipherPayload(preActive, data, iv12, parameters: Params(BlockCipherMode.GCM)), s_alice, false),
@@ -452,19 +450,114 @@ public sealed class FastPathTests : IDisposable
     /// <summary>Bytes allocated by this thread over many warm calls of <paramref name="request"/> (after a warm-up).</summary>
     private long Measure(byte[] request, ArrayBufferWriter<byte> output)
     {
-        for (int i = 0; i < 200; i++)
-        {
-            output.ResetWrittenCount();
-            _t.Engine.Process(request, output, s_alice);
-        }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 2000; i++)
-        {
-            output.ResetWrittenCount();
-            _t.Engine.Process(request, output, s_alice);
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = SteadyStateAllocation(_t.Engine, request, output, 2000);
         Assert.Equal(ResultStatus.Success, (ResultStatus)TtlvElement.Decode(output.WrittenSpan).FindPath(Tag.BatchItem, Tag.ResultStatus)!.UInt32);
         return allocated;
+    }
+
+    private static long SteadyStateAllocation(KmsEngine engine, byte[] request, ArrayBufferWriter<byte> output, int callsPerRound)
+        => SteadyStateAllocation(engine, request, output, callsPerRound, out _);
+
+    /// <summary>
+    /// The fewest bytes this thread allocated over one round of <paramref name="callsPerRound"/> warm calls, out of up to
+    /// five rounds. A per-call allocation shows in every round (at least <paramref name="callsPerRound"/> bytes), while
+    /// the runtime's own one-off work on the calling thread (tiered JIT promotion, which a loaded test run delays past
+    /// any fixed warm-up) shows in one round only.
+    /// </summary>
+    private static long SteadyStateAllocation(KmsEngine engine, byte[] request, ArrayBufferWriter<byte> output, int callsPerRound, out int calls)
+    {
+        calls = 0;
+        for (int i = 0; i < 200; i++, calls++)
+        {
+            output.ResetWrittenCount();
+            engine.Process(request, output, s_alice);
+        }
+        long fewest = long.MaxValue;
+        for (int round = 0; round < 5 && fewest > 0; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < callsPerRound; i++, calls++)
+            {
+                output.ResetWrittenCount();
+                engine.Process(request, output, s_alice);
+            }
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return fewest;
+    }
+}
+
+/// <summary>The cache's install protocol, with a commit forced into the middle of a cache miss's store read.</summary>
+public sealed class ObjectCacheTests
+{
+    /// <summary>A real in-memory store that runs one action right after a read returns (an interleaving point, not a fake).</summary>
+    private sealed class InterleavingStore(IObjectStore inner) : IObjectStore
+    {
+        public Action? AfterNextRead;
+
+        public bool TryRead(string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ObjectRecord? record)
+        {
+            bool found = inner.TryRead(id, out record);
+            var action = AfterNextRead;
+            AfterNextRead = null;
+            action?.Invoke();
+            return found;
+        }
+
+        public ValueTask<CommitStatus> CommitAsync(IReadOnlyList<ObjectWrite> writes) => inner.CommitAsync(writes);
+        public IReadOnlyList<string> FindByTerms(IReadOnlyList<string> terms) => inner.FindByTerms(terms);
+        public long Count => inner.Count;
+        public bool IsHealthy() => inner.IsHealthy();
+        public void Dispose() => inner.Dispose();
+    }
+
+    private static ManagedObject Key(string id, long version, string owner) => new()
+    {
+        Id = id,
+        ObjectType = ObjectType.SymmetricKey,
+        Owner = owner,
+        Version = version,
+        Value = Req.RawKey(CryptographicAlgorithm.AES, new byte[32]),
+    };
+
+    [Fact]
+    public void A_miss_that_raced_a_commit_returns_what_it_read_but_never_installs_it()
+    {
+        var store = new InterleavingStore(new MemoryObjectStore());
+        using var cache = new ObjectCache(store, 100);
+        Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 0, "alice"))]));
+
+        // The miss reads version 1; before it can install, a commit changes the owner (version 2).
+        store.AfterNextRead = () => Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 1, "bob"))]));
+        Assert.True(cache.TryGet("k", out var raced));
+        Assert.Equal("alice", raced.Object.Owner);
+        Assert.Equal(0, cache.CachedCount);
+
+        // The next read goes to the store, sees version 2 and installs it; a hit then returns it without a read.
+        Assert.True(cache.TryGet("k", out var current));
+        Assert.Equal("bob", current.Object.Owner);
+        Assert.Equal(1, cache.CachedCount);
+        store.AfterNextRead = () => Assert.Fail("a hit must not read the store");
+        Assert.True(cache.TryGet("k", out var hit));
+        Assert.Same(current, hit);
+        store.AfterNextRead = null;
+
+        // A commit drops the entry; a deleted object is not found.
+        Assert.Equal(CommitStatus.Committed, cache.Commit([new ObjectWrite("k", 2, null, [])]));
+        Assert.Equal(0, cache.CachedCount);
+        Assert.False(cache.TryGet("k", out _));
+    }
+
+    [Fact]
+    public void A_conflicting_commit_still_drops_the_entry()
+    {
+        using var cache = new ObjectCache(new MemoryObjectStore(), 100);
+        Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 0, "alice"))]));
+        Assert.True(cache.TryGet("k", out _));
+        Assert.Equal(1, cache.CachedCount);
+        Assert.Equal(CommitStatus.Conflict, cache.Commit([ObjectCodec.ToWrite(Key("k", 7, "bob"))]));
+        Assert.Equal(0, cache.CachedCount);
+        Assert.True(cache.TryGet("k", out var again));
+        Assert.Equal("alice", again.Object.Owner);
     }
 }

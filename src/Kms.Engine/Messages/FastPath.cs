@@ -11,17 +11,21 @@ using Kms.Ttlv;
 namespace Kms.Engine.Messages;
 
 /// <summary>
-/// The allocation-free path of <see cref="MessageProcessor"/> for its most common message: one batch item that is
-/// a plain Get (KMIP 2.1 §6.1.22, 1.4 §4.11) of an object served as stored, in any protocol version 1.0–2.1. It reads
-/// the request with <see cref="TtlvReader"/>, takes the decoded object from the engine's <see cref="ObjectCache"/>
-/// and writes the response with <see cref="TtlvWriter"/> straight into the output.
+/// The allocation-free path of <see cref="MessageProcessor"/> for its most common messages, one batch item in any
+/// protocol version 1.0–2.1: a Get (KMIP 2.1 §6.1.22, 1.4 §4.11) of an object served as stored (no Key Format Type, or
+/// the stored one), and a single-part Encrypt or Decrypt (§6.1.18, §6.1.11) with a symmetric key. It reads the request
+/// with <see cref="TtlvReader"/>, takes the decoded object from the engine's <see cref="ObjectCache"/> and writes the
+/// response with <see cref="TtlvWriter"/> straight into the output.
 /// </summary>
 /// <remarks>
 /// It answers only what it can answer exactly as the tree path (the one reference implementation) would, byte for
-/// byte: a whitelisted message shape whose Get succeeds without a write. Anything else (other header fields,
-/// several items, a Key Format Type, wrapping, an unknown id, a denied caller, a destroyed, archived, sensitive,
-/// non-extractable or Fresh object, a store failure) returns false before anything is written, and the tree path
-/// answers. A differential test runs both paths over many request variants.
+/// byte: a whitelisted message shape whose operation succeeds without a write. Anything else (other header or payload
+/// fields, several items, a conversion, wrapping, multi-part cipher, an unknown id, a denied caller, a destroyed,
+/// archived, sensitive, non-extractable or Fresh object, a key in the wrong state or without the usage, a crypto
+/// failure, a store failure) returns false before anything is written, and the tree path answers. The access and key
+/// rules are the tree path's own (<see cref="AccessControl.MayAct"/>, <see cref="CryptoSupport.KeyFault"/>), with
+/// date-driven state evaluated at read time. A differential test (FastPathTests) runs both paths over many request
+/// variants and versions.
 /// </remarks>
 internal static class FastPath
 {
@@ -47,6 +51,7 @@ internal static class FastPath
         public uint? Mode;
         public uint? Padding;
         public int? TagLength;
+        public bool HasRandomIv;
     }
 
     /// <summary>
@@ -67,9 +72,10 @@ internal static class FastPath
         public bool HasAuthenticationTag;
         public bool HasParameters;
         public ParameterFields Parameters;
+        public uint? KeyFormatType;
 
-        /// <summary>True when nothing but the Unique Identifier was given (a plain Get).</summary>
-        public readonly bool IdOnly => HasUniqueIdentifier && !HasData && !HasIv && !HasAad && !HasAuthenticationTag && !HasParameters;
+        /// <summary>True when nothing but the Unique Identifier and a Key Format Type was given (Get).</summary>
+        public readonly bool IsGet => HasUniqueIdentifier && !HasData && !HasIv && !HasAad && !HasAuthenticationTag && !HasParameters;
     }
 
     /// <summary>Answers <paramref name="request"/> if it has a shape this path serves; false (nothing written) otherwise.</summary>
@@ -90,7 +96,9 @@ internal static class FastPath
 
     private static bool TryGet(EngineCore engine, ref FastRequest req, KmipVersion version, long start, IBufferWriter<byte> output, CallerIdentity caller)
     {
-        if (!req.Payload.IdOnly || !TryLoad(engine, req.Payload.UniqueIdentifier, caller, Permission.Get, out var entry) || !entry.Gettable) return false;
+        if (!req.Payload.IsGet || !TryLoad(engine, req.Payload.UniqueIdentifier, caller, Permission.Get, out var entry) || !entry.Gettable) return false;
+        // KeyFormatConversion.Convert returns the object as stored when the requested format is the stored one.
+        if (req.Payload.KeyFormatType is { } format && format != entry.StoredFormat) return false;
         var idBytes = req.Payload.UniqueIdentifier;
 
         var value = entry.EncodedValue!;
@@ -122,7 +130,7 @@ internal static class FastPath
     private static bool TryCipher(EngineCore engine, ref FastRequest req, KmipVersion version, long start, IBufferWriter<byte> output, CallerIdentity caller, bool encrypt)
     {
         var p = req.Payload;
-        if (!p.HasData) return false;
+        if (!p.HasData || p.KeyFormatType is not null) return false;
         if (!TryLoad(engine, p.UniqueIdentifier, caller, encrypt ? Permission.Encrypt : Permission.Decrypt, out var entry) || entry.SymmetricKey is not { } key) return false;
         var obj = entry.Object;
         var usage = encrypt ? CryptographicUsageMask.Encrypt : CryptographicUsageMask.Decrypt;
@@ -167,7 +175,7 @@ internal static class FastPath
             {
                 n = encrypt
                     ? SymmetricCipher.Encrypt(policy, sp, key.Key, iv, p.Aad, data, buffer.AsSpan(0, capacity), tag)
-                    : SymmetricCipher.Decrypt(policy, sp, key.Key, iv, p.Aad, data, p.AuthenticationTag, buffer.AsSpan(0, capacity));
+                    : SymmetricCipher.Decrypt(policy, sp, key.Key, iv, p.Aad, data, sp.IsAead ? p.AuthenticationTag : default, buffer.AsSpan(0, capacity));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -212,9 +220,9 @@ internal static class FastPath
         {
             if (!engine.Cache.TryGet(id, out entry)) return false;
         }
-        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or IOException or ObjectDisposedException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return false; // the tree path reports the failure
+            return false; // a store failure: the tree path reports it (as a General Failure)
         }
         return AccessControl.MayAct(entry.Object, caller.User, permission);
     }
@@ -344,6 +352,9 @@ internal static class FastPath
                     p.Aad = r.ValueSpan;
                     p.HasAad = true;
                     break;
+                case Tag.KeyFormatType when p.KeyFormatType is null && r.Type == ItemType.Enumeration:
+                    p.KeyFormatType = r.GetUInt32();
+                    break;
                 case Tag.AuthenticatedEncryptionTag when !p.HasAuthenticationTag && r.Type == ItemType.ByteString:
                     p.AuthenticationTag = r.ValueSpan;
                     p.HasAuthenticationTag = true;
@@ -355,7 +366,7 @@ internal static class FastPath
         return r.Token == TtlvToken.EndStructure && p.HasUniqueIdentifier;
     }
 
-    /// <summary>Cryptographic Parameters (KMIP 2.1 §2.1.7) holding only Block Cipher Mode, Padding Method, Tag Length and Cryptographic Algorithm.</summary>
+    /// <summary>Cryptographic Parameters (KMIP 2.1 §2.1.7) holding only Block Cipher Mode, Padding Method, Tag Length, Cryptographic Algorithm and Random IV.</summary>
     private static bool ReadParameters(scoped ref TtlvReader r, out ParameterFields p)
     {
         p = default;
@@ -367,6 +378,8 @@ internal static class FastPath
                 case Tag.PaddingMethod when p.Padding is null && r.Type == ItemType.Enumeration: p.Padding = r.GetUInt32(); break;
                 case Tag.CryptographicAlgorithm when p.Algorithm is null && r.Type == ItemType.Enumeration: p.Algorithm = r.GetUInt32(); break;
                 case Tag.TagLength when p.TagLength is null && r.Type == ItemType.Integer: p.TagLength = r.GetInt32(); break;
+                // Random IV: CipherCore generates an IV whenever Encrypt gets none, whatever this says; the tree path reads it nowhere.
+                case Tag.RandomIV when !p.HasRandomIv && r.Type == ItemType.Boolean: p.HasRandomIv = true; break;
                 default: return false;
             }
         }

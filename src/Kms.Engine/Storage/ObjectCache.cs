@@ -23,6 +23,7 @@ internal sealed class CachedObject
             && obj.Get(Tag.Extractable) is not { Bool: false }
             && obj.Get(Tag.Sensitive) is not { Bool: true }
             && obj.Get(Tag.Fresh) is not { Bool: true };
+        StoredFormat = obj.Value?.Find(Tag.KeyBlock)?.Find(Tag.KeyFormatType) is { Type: ItemType.Enumeration } format ? format.UInt32 : null;
         if (!obj.IsDestroyed && obj.Value is not null && !obj.Archived) SymmetricKey = CipherKey.TryCreate(obj);
     }
 
@@ -34,6 +35,9 @@ internal sealed class CachedObject
 
     /// <summary>Whether a plain Get (no format conversion, wrapping or compression) returns <see cref="EncodedValue"/> with no write.</summary>
     public bool Gettable { get; }
+
+    /// <summary>The Key Format Type of the stored key block, if any (a Get asking for it gets the object as stored).</summary>
+    public uint? StoredFormat { get; }
 
     /// <summary>The raw key and stored cipher parameters of a Symmetric Key or Secret Data usable by Encrypt/Decrypt, else null.</summary>
     public CipherKey? SymmetricKey { get; }
