@@ -42,11 +42,13 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             using var echo = o.Echo ? await StartKmsAsync(dll, pki, work, "echo", ServerProcess.FreePort(), echo: true) : null;
             output.WriteLine($"Kms.Server pid {kms.Pid} (KMIP) on 127.0.0.1:{kms.Port}" + (echo is null ? "" : $", pid {echo.Pid} (echo) on {echo.Port}"));
             var clientOptions = ClientOptions(pki.Client, pki.Ca);
+            using var kmsMetrics = await MetricsAsync(kms, clientOptions);
+            using var echoMetrics = echo is null ? null : await MetricsAsync(echo, clientOptions);
             foreach (var scenario in o.Scenarios)
             {
                 try
                 {
-                    await RunScenarioAsync(scenario, "127.0.0.1", kms.Port, kms.Pid, echo, clientOptions);
+                    await RunScenarioAsync(scenario, "127.0.0.1", kms.Port, kms.Pid, echo, clientOptions, kmsMetrics, echoMetrics);
                 }
                 catch (Exception e) when (e is TimeoutException or IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
                 {
@@ -88,7 +90,25 @@ public sealed class Bench(BenchOptions o, TextWriter output)
         TargetHost = "localhost",
     };
 
-    private async Task RunScenarioAsync(Scenario scenario, string host, int port, int? pid, ServerProcess? echo, KmipClientOptions clientOptions)
+    /// <summary>The server's GET /metrics reader, calibrated; null (with a note) when the endpoint does not answer.</summary>
+    private async Task<ServerMetrics?> MetricsAsync(ServerProcess server, KmipClientOptions clientOptions)
+    {
+        var metrics = new ServerMetrics(server.HttpPort!.Value, clientOptions);
+        try
+        {
+            await metrics.CalibrateAsync();
+            return metrics;
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidDataException or TaskCanceledException)
+        {
+            output.WriteLine($"   GET /metrics of pid {server.Pid} failed ({e.Message}): no server bytes/op");
+            metrics.Dispose();
+            return null;
+        }
+    }
+
+    private async Task RunScenarioAsync(Scenario scenario, string host, int port, int? pid, ServerProcess? echo, KmipClientOptions clientOptions,
+        ServerMetrics? kmsMetrics = null, ServerMetrics? echoMetrics = null)
     {
         output.WriteLine($"== {scenario.Name}: mix {scenario.Mix}, {scenario.Connections} connection(s) × {scenario.Depth} in flight");
         Workload? workload;
@@ -113,13 +133,13 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             rate = reference.OpsPerSecond / 2;
             output.WriteLine($"   paced at {rate:N0} ops/s (half of '{of}')");
         }
-        var settings = new LoadSettings("kms " + scenario.Name, host, port, scenario.Connections, scenario.Depth, o.WarmUp, o.Duration, o.MaxMessages, true, pid, rate);
+        var settings = new LoadSettings("kms " + scenario.Name, host, port, scenario.Connections, scenario.Depth, o.WarmUp, o.Duration, o.MaxMessages, true, pid, rate, kmsMetrics);
         var kms = await LoadRunner.RunAsync(settings, workload, clientOptions, output);
         Print(kms);
         LoadResult? echoResult = null;
         if (echo is not null && scenario.Echo)
         {
-            echoResult = await LoadRunner.RunAsync(settings with { Label = "echo " + scenario.Name, Port = echo.Port, CheckStatus = false, ServerPid = echo.Pid }, workload, clientOptions, output);
+            echoResult = await LoadRunner.RunAsync(settings with { Label = "echo " + scenario.Name, Port = echo.Port, CheckStatus = false, ServerPid = echo.Pid, Metrics = echoMetrics }, workload, clientOptions, output);
             Print(echoResult);
             output.WriteLine($"   KMIP / echo = {kms.OpsPerSecond / echoResult.OpsPerSecond:F2}");
         }
@@ -129,17 +149,19 @@ public sealed class Bench(BenchOptions o, TextWriter output)
     private void Print(LoadResult r) => output.WriteLine(
         $"   {r.Label}: {r.OpsPerSecond:N0} ops/s ({r.Operations:N0} in {r.Seconds:F1} s), latency µs p50 {r.QuantileMicros(0.5):F0} p90 {r.QuantileMicros(0.9):F0} " +
         $"p99 {r.QuantileMicros(0.99):F0} p99.9 {r.QuantileMicros(0.999):F0}, CPU µs/op server {r.ServerCpuMicrosPerOp:F1} client {r.ClientCpuMicrosPerOp:F1}" +
+        (r.ServerBytesPerOp is { } b ? $", server bytes/op {b:F1}" : "") +
         (r.Failures > 0 ? $", {r.Failures} FAILED" : ""));
 
     private async Task<ServerProcess> StartKmsAsync(string dll, BenchPki pki, string work, string name, int port, bool echo)
     {
         string data = Path.Combine(work, name + "-data");
+        int httpPort = ServerProcess.FreePort();
         string[] args =
         [
             dll,
             "--tls-cert-file", pki.ServerCertPem, "--tls-key-file", pki.ServerKeyPem, "--clients-ca-cert-file", pki.CaPem,
             "--socket-server-hostname", "127.0.0.1", "--socket-server-port", port.ToString(CultureInfo.InvariantCulture),
-            "--hostname", "127.0.0.1", "--port", ServerProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+            "--hostname", "127.0.0.1", "--port", httpPort.ToString(CultureInfo.InvariantCulture),
             "--data-directory", data, "--log-level", "Warning", "--socket-echo", echo ? "true" : "false",
         ];
         var environment = new Dictionary<string, string>();
@@ -149,7 +171,9 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             if (eq <= 0) throw new ArgumentException("--server-env expects NAME=VALUE, got " + pair);
             environment[pair[..eq]] = pair[(eq + 1)..];
         }
-        return await ServerProcess.StartAsync("dotnet", args, port, Path.Combine(work, name + ".log"), environment, workingDirectory: work);
+        var server = await ServerProcess.StartAsync("dotnet", args, port, Path.Combine(work, name + ".log"), environment, workingDirectory: work);
+        server.HttpPort = httpPort;
+        return server;
     }
 
     /// <summary>src/Kms.Server/bin/&lt;configuration of this tool&gt;/net10.0/Kms.Server.dll under the repository root.</summary>
@@ -167,43 +191,46 @@ public sealed class Bench(BenchOptions o, TextWriter output)
         throw new FileNotFoundException("repository root (Kms.sln) not found above " + baseDir + "; pass --server");
     }
 
-    private static readonly Dictionary<string, (string Text, Func<Row, double?> Value, Func<double, bool> Met, string Format)> s_targets = new()
-    {
-        ["get c16"] = ("KMIP/echo ≥ 0.90", r => Ratio(r), v => v >= 0.90, "F2"),
-        ["encrypt-64B c16"] = ("KMIP/echo ≥ 0.85", r => Ratio(r), v => v >= 0.85, "F2"),
-        ["get c16x8"] = ("KMIP/echo ≥ 0.60", r => Ratio(r), v => v >= 0.60, "F2"),
-        ["create c16"] = ("≥ 35,000 ops/s", r => r.Kms?.OpsPerSecond, v => v >= 35_000, "N0"),
-        ["get c16 @ half load"] = ("p99 < 1 ms", r => r.Kms?.QuantileMicros(0.99), v => v < 1000, "F0"),
-    };
+    // The issue-7 targets, by scenario (a scenario may carry several).
+    private static readonly (string Scenario, string Text, Func<Row, double?> Value, Func<double, bool> Met, string Format)[] s_targets =
+    [
+        ("get c16", "KMIP/echo ≥ 0.90", r => Ratio(r), v => v >= 0.90, "F2"),
+        // Steady state: whatever the window's scrapes and the runtime's background work leave is well under 1 B/op.
+        ("get c16", "server B/op = 0", r => r.Kms?.ServerBytesPerOp, v => v < 0.5, "F1"),
+        ("encrypt-64B c16", "KMIP/echo ≥ 0.85", r => Ratio(r), v => v >= 0.85, "F2"),
+        ("get c16x8", "KMIP/echo ≥ 0.60", r => Ratio(r), v => v >= 0.60, "F2"),
+        ("create c16", "≥ 35,000 ops/s", r => r.Kms?.OpsPerSecond, v => v >= 35_000, "N0"),
+        ("get c16 @ half load", "p99 < 1 ms", r => r.Kms?.QuantileMicros(0.99), v => v < 1000, "F0"),
+    ];
 
     private static double? Ratio(Row r) => r.Kms is null || r.Echo is null ? null : r.Kms.OpsPerSecond / r.Echo.OpsPerSecond;
 
     private void Finish()
     {
         var md = new StringBuilder();
-        md.AppendLine("| scenario | conns × depth | Kms ops/s | echo ops/s | KMIP / echo | p50 µs | p90 µs | p99 µs | p99.9 µs | server CPU µs/op | echo server CPU µs/op | client CPU µs/op | target | met |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        md.AppendLine("| scenario | conns × depth | Kms ops/s | echo ops/s | KMIP / echo | p50 µs | p90 µs | p99 µs | p99.9 µs | server CPU µs/op | echo server CPU µs/op | client CPU µs/op | server B/op | echo server B/op | target | met |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         foreach (var row in _rows)
         {
             var s = row.Scenario;
-            string target = "", met = "";
-            if (s_targets.TryGetValue(s.Name, out var t))
-            {
-                target = t.Text;
-                double? v = t.Value(row);
-                met = v is { } x ? $"{(t.Met(x) ? "yes" : "**no**")} ({x.ToString(t.Format, CultureInfo.InvariantCulture)})" : "n/a";
-            }
+            var targets = s_targets.Where(t => t.Scenario == s.Name).ToList();
+            string target = string.Join("; ", targets.Select(t => t.Text));
+            string met = string.Join("; ", targets.Select(t => t.Value(row) is { } x
+                ? $"{(t.Met(x) ? "yes" : "**no**")} ({x.ToString(t.Format, CultureInfo.InvariantCulture)})"
+                : "n/a"));
             if (row.Kms is not { } k)
             {
-                md.AppendLine($"| {s.Name} | {s.Shape} | not run: {Escape(row.Error)} | | | | | | | | | | {target} | {(target.Length > 0 ? "n/a" : "")} |");
+                md.AppendLine($"| {s.Name} | {s.Shape} | not run: {Escape(row.Error)} | | | | | | | | | | | | {target} | {(target.Length > 0 ? "n/a" : "")} |");
                 continue;
             }
             string echoOps = row.Echo is { } e ? e.OpsPerSecond.ToString("N0", CultureInfo.InvariantCulture) : "";
             string ratio = Ratio(row) is { } r ? r.ToString("F2", CultureInfo.InvariantCulture) : "";
             string echoCpu = row.Echo is { } e2 ? e2.ServerCpuMicrosPerOp.ToString("F1", CultureInfo.InvariantCulture) : "";
+            string bytes = k.ServerBytesPerOp is { } kb ? kb.ToString("F1", CultureInfo.InvariantCulture) : "";
+            string echoBytes = row.Echo?.ServerBytesPerOp is { } eb ? eb.ToString("F1", CultureInfo.InvariantCulture) : "";
             string name = row.Error is null ? s.Name : $"{s.Name} ({Escape(row.Error)})";
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {s.Shape} | {k.OpsPerSecond:N0} | {echoOps} | {ratio} | {k.QuantileMicros(0.5):F0} | {k.QuantileMicros(0.9):F0} | {k.QuantileMicros(0.99):F0} | {k.QuantileMicros(0.999):F0} | {k.ServerCpuMicrosPerOp:F1} | {echoCpu} | {k.ClientCpuMicrosPerOp:F1} | {target} | {met} |"));
+                $"| {name} | {s.Shape} | {k.OpsPerSecond:N0} | {echoOps} | {ratio} | {k.QuantileMicros(0.5):F0} | {k.QuantileMicros(0.9):F0} | {k.QuantileMicros(0.99):F0} | {k.QuantileMicros(0.999):F0} | {k.ServerCpuMicrosPerOp:F1} | {echoCpu} | {k.ClientCpuMicrosPerOp:F1} | {bytes} | {echoBytes} | {target} | {met} |"));
         }
         foreach (string note in _notes) md.AppendLine().AppendLine(note);
         string table = md.ToString();

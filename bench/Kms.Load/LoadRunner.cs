@@ -8,13 +8,15 @@ namespace Kms.Load;
 /// <summary>Where and how hard to drive one scenario.</summary>
 public sealed record LoadSettings(
     string Label, string Host, int Port, int Connections, int Depth, TimeSpan WarmUp, TimeSpan Duration,
-    long MaxMessages, bool CheckStatus, int? ServerPid, double Rate = 0);
+    long MaxMessages, bool CheckStatus, int? ServerPid, double Rate = 0, ServerMetrics? Metrics = null);
 
 /// <summary>What one scenario measured (after warm-up).</summary>
 public sealed record LoadResult(
     string Label, long Messages, long Operations, long Failures, double Seconds, LatencyHistogram Latency,
-    double ServerCpuSeconds, double ClientCpuSeconds)
+    double ServerCpuSeconds, double ClientCpuSeconds, long? ServerAllocatedBytes = null)
 {
+    /// <summary>Bytes the server allocated per operation in the measured window (from its GET /metrics), when known.</summary>
+    public double? ServerBytesPerOp => ServerAllocatedBytes is { } b && Operations > 0 ? (double)b / Operations : null;
     public double OpsPerSecond => Operations / Seconds;
     public double MessagesPerSecond => Messages / Seconds;
     public double ServerCpuMicrosPerOp => Operations == 0 ? 0 : ServerCpuSeconds * 1e6 / Operations;
@@ -47,6 +49,7 @@ public static class LoadRunner
 
             var clock = Stopwatch.StartNew();
             await Report(progress, s.Label, "warm-up", s.WarmUp, workers, clock, tasks);
+            long allocated0 = s.Metrics is null ? 0 : await s.Metrics.AllocatedBytesAsync();
             double serverCpu0 = s.ServerPid is { } pid ? ServerProcess.ReadCpuSeconds(pid) : 0;
             double clientCpu0 = ClientCpu();
             long ops0 = workers.Sum(w => Volatile.Read(ref w.Operations));
@@ -60,6 +63,8 @@ public static class LoadRunner
             double clientCpu = ClientCpu() - clientCpu0;
             long ops = workers.Sum(w => Volatile.Read(ref w.Operations)) - ops0;
             long messages = workers.Sum(w => Volatile.Read(ref w.Messages)) - messages0;
+            // Between the two counter reads lies about one whole /metrics request (the end of one, the start of the next): left out.
+            long? allocated = s.Metrics is null ? null : Math.Max(0, await s.Metrics.AllocatedBytesAsync() - allocated0 - s.Metrics.ReadCostBytes);
             tokens?.Release(s.Connections * 2);
             // Outstanding responses are drained (not measured) so the connections close cleanly.
             var all = Task.WhenAll(tasks);
@@ -68,7 +73,7 @@ public static class LoadRunner
             pacer?.Join();
             var latency = new LatencyHistogram();
             foreach (var w in workers) latency.Add(w.Latency);
-            return new LoadResult(s.Label, messages, ops, workers.Sum(w => w.Failures), Stopwatch.GetElapsedTime(start, end).TotalSeconds, latency, serverCpu, clientCpu);
+            return new LoadResult(s.Label, messages, ops, workers.Sum(w => w.Failures), Stopwatch.GetElapsedTime(start, end).TotalSeconds, latency, serverCpu, clientCpu, allocated);
         }
         finally
         {

@@ -19,6 +19,7 @@ public static class KmsEndpoints
         app.MapPost("/kmip", (HttpContext context, KmipHttpAdapter adapter) => adapter.HandleKmipAsync(context));
         app.MapPost("/kmip/2_1", (HttpContext context, KmipHttpAdapter adapter) => adapter.HandleKmip21Async(context));
         AccessEndpoints.Map(app);
+        MetricsEndpoint.Map(app);
         app.MapGet("/", () => Results.Redirect("/ui"));
         app.MapGet("/ui", () => Results.Content(UiPlaceholder, "text/html; charset=utf-8"));
         app.MapGet("/ui/{**rest}", () => Results.Content(UiPlaceholder, "text/html; charset=utf-8"));
