@@ -151,6 +151,9 @@ public sealed class EngineTransportTests
         Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         await Assert.ThrowsAsync<KmipException>(() => bob.GetAsync(id));
         Assert.Equal(HttpStatusCode.Unauthorized, (await h.Http().GetAsync("/access/owned")).StatusCode);
+        // The operator counters need an authenticated caller too.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await h.Http().GetAsync("/metrics")).StatusCode);
+        Assert.Contains("kms_gc_allocated_bytes_total ", await aliceHttp.GetStringAsync("/metrics"));
     }
 
     [Fact]

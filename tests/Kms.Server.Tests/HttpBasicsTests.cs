@@ -22,6 +22,30 @@ public sealed partial class HttpBasicsTests
     }
 
     [Fact]
+    public async Task MetricsExposeTheRuntimeCountersInPrometheusTextFormat()
+    {
+        await using var h = await ServerHarness.StartAsync(ServerHarness.BaseOptions());
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{h.HttpPort}") };
+        var response = await http.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType!.MediaType);
+        string first = await response.Content.ReadAsStringAsync();
+        string second = await http.GetStringAsync("/metrics");
+        Assert.Contains("# TYPE kms_gc_allocated_bytes_total counter\n", first);
+        Assert.Contains("kms_gc_collections_total{generation=\"2\"} ", first);
+        foreach (string name in new[] { "kms_gc_pause_seconds_total", "kms_gc_heap_bytes", "kms_threadpool_threads", "kms_lock_contentions_total", "kms_process_cpu_seconds_total" })
+            Assert.Matches($"(?m)^{name} [0-9.E+-]+$", first);
+        // The allocation counter moves forward (the first request allocated its response, at least).
+        Assert.True(Allocated(second) > Allocated(first));
+
+        static double Allocated(string text) => double.Parse(
+            MetricLine().Match(text).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"(?m)^kms_gc_allocated_bytes_total ([0-9.E+-]+)$")]
+    private static partial Regex MetricLine();
+
+    [Fact]
     public async Task WithoutAuthenticationHttpBindsToLoopbackOnly()
     {
         var o = ServerHarness.BaseOptions();
