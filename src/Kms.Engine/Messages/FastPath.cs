@@ -154,7 +154,7 @@ internal static class FastPath
         {
             if (sp.DefaultIvLength > ivBuffer.Length) return false;
             var fresh = ivBuffer[..sp.DefaultIvLength];
-            RandomSource.Fill(fresh);
+            RandomSource.FillNonce(fresh);
             iv = fresh;
         }
         Span<byte> tag = stackalloc byte[16];

@@ -84,7 +84,7 @@ internal static class CipherCore
             if (iv is null && sp.DefaultIvLength > 0)
             {
                 iv = new byte[sp.DefaultIvLength];
-                RandomSource.Fill(iv);
+                RandomSource.FillNonce(iv);
                 generated = true;
             }
             var output = new byte[SymmetricCipher.GetCiphertextLength(sp, data.Length)];
@@ -119,7 +119,7 @@ internal static class CipherCore
             if (encrypt && iv is null && sp.DefaultIvLength > 0)
             {
                 iv = new byte[sp.DefaultIvLength];
-                RandomSource.Fill(iv);
+                RandomSource.FillNonce(iv);
                 generated = true;
             }
             var ivCopy = iv ?? [];

@@ -98,6 +98,23 @@ public class MacHashKdfTests
     }
 
     [Fact]
+    public void Nonces_are_distinct_across_block_refills_and_sizes()
+    {
+        // 1 KiB blocks: 300 nonces of 12, 16 and 13 bytes cross several refills, and a large request bypasses the block.
+        var seen = new HashSet<string>();
+        for (int i = 0; i < 300; i++)
+        {
+            var nonce = new byte[(i % 3) switch { 0 => 12, 1 => 16, _ => 13 }];
+            RandomSource.FillNonce(nonce);
+            Assert.True(seen.Add(Convert.ToHexString(nonce)));
+            Assert.NotEqual(new byte[nonce.Length], nonce);
+        }
+        var large = new byte[4096];
+        RandomSource.FillNonce(large);
+        Assert.True(large.Count(b => b == 0) < 100);
+    }
+
+    [Fact]
     public void Random_bytes_are_bounded_and_distinct()
     {
         Assert.NotEqual(RandomSource.Get(32), RandomSource.Get(32));
