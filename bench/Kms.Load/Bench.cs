@@ -149,7 +149,7 @@ public sealed class Bench(BenchOptions o, TextWriter output)
     private void Print(LoadResult r) => output.WriteLine(
         $"   {r.Label}: {r.OpsPerSecond:N0} ops/s ({r.Operations:N0} in {r.Seconds:F1} s), latency µs p50 {r.QuantileMicros(0.5):F0} p90 {r.QuantileMicros(0.9):F0} " +
         $"p99 {r.QuantileMicros(0.99):F0} p99.9 {r.QuantileMicros(0.999):F0}, CPU µs/op server {r.ServerCpuMicrosPerOp:F1} client {r.ClientCpuMicrosPerOp:F1}" +
-        (r.ServerBytesPerOp is { } b ? $", server bytes/op {b:F1}" : "") +
+        (r.ServerBytesPerOp is { } b ? $", server bytes/op {b:F1} ({r.ServerAllocatedBytes:N0} B in the window)" : "") +
         (r.Failures > 0 ? $", {r.Failures} FAILED" : ""));
 
     private async Task<ServerProcess> StartKmsAsync(string dll, BenchPki pki, string work, string name, int port, bool echo)
@@ -248,7 +248,7 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             doc.AppendLine($"Machine: {Environment.ProcessorCount} logical CPUs, {CpuModel()}, {MemoryGiB():F0} GiB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}.");
             doc.AppendLine($"Load average (1, 5, 15 min) at the start: {_loadAtStart}; at the end: {LoadAverage()}. Client and servers share the same cores over loopback; each Kms figure is paired with the echo mode of the same listener measured right after it.").AppendLine();
             doc.AppendLine("Command: `" + o.CommandLine + "`").AppendLine();
-            doc.AppendLine($"Warm-up {o.WarmUp.TotalSeconds:F0} s, measured {o.Duration.TotalSeconds:F0} s per scenario and mode. ops/s counts batch items (a batch-10 message = 10 operations). Latency is per message, send to whole response.").AppendLine();
+            doc.AppendLine($"Warm-up {o.WarmUp.TotalSeconds:F0} s, measured {o.Duration.TotalSeconds:F0} s per scenario and mode. ops/s counts batch items (a batch-10 message = 10 operations). Latency is per message, send to whole response. Server B/op: bytes the server process allocated in the measured window (its GET /metrics counter, read before and after, less one read's own cost), per operation.").AppendLine();
             doc.Append(table);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
             File.WriteAllText(file, doc.ToString());
