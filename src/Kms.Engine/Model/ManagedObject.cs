@@ -45,7 +45,8 @@ internal sealed class ManagedObject
     /// <summary>The object structure (tag = the object type's tag), or null once destroyed.</summary>
     public TtlvElement? Value { get; set; }
 
-    public List<AttributeEntry> Attributes { get; } = [];
+    // A new key has ~20 attributes: room for them up front instead of four growth copies.
+    public List<AttributeEntry> Attributes { get; } = new(24);
 
     /// <summary>User tags (never start with '_').</summary>
     public SortedSet<string> UserTags { get; } = new(StringComparer.Ordinal);

@@ -53,6 +53,14 @@ public sealed class TtlvElement
         return e;
     }
 
+    /// <summary>A Structure of the listed children (the form an argument list binds to: no collection wrapper is allocated).</summary>
+    public static TtlvElement Structure(Tag tag, params ReadOnlySpan<TtlvElement> children)
+    {
+        var e = new TtlvElement(tag, ItemType.Structure);
+        e.Children.AddRange(children);
+        return e;
+    }
+
     public static TtlvElement Integer(Tag tag, int value) => new(tag, ItemType.Integer) { Number = value };
     public static TtlvElement LongInteger(Tag tag, long value) => new(tag, ItemType.LongInteger) { Number = value };
     public static TtlvElement Enumeration(Tag tag, uint value) => new(tag, ItemType.Enumeration) { Number = value };
