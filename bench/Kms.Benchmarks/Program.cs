@@ -5,6 +5,7 @@ using Kms.Benchmarks;
 // Console modes (throughput at N concurrent callers does not fit BenchmarkDotNet):
 //   durable-creates [seconds]   durable single-object store creates/s at 1, 16 and 64 callers
 //   engine-creates [seconds]    durable AES-256 Creates/s through KmsEngine.ProcessAsync, with CPU µs per create
+//   create-allocs               bytes allocated by one AES-256 Create, whole and by phase
 //   locate-1m [records]         FindByTerms by tag over 1M records
 // Anything else goes to BenchmarkDotNet.
 switch (args.FirstOrDefault())
@@ -14,6 +15,9 @@ switch (args.FirstOrDefault())
         break;
     case "engine-creates":
         StoreThroughput.EngineCreates(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+        break;
+    case "create-allocs":
+        CreateAllocations.Run();
         break;
     case "locate-1m":
         StoreThroughput.Locate(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);

@@ -183,6 +183,29 @@ public class TtlvWriterTests
     }
 
     [Fact]
+    public void TreeEncodesAtItsExactLengthIntoArraysAndBufferWriters()
+    {
+        var multibyte = Tree.TtlvElement.Structure((Tag)Tag1,
+            Tree.TtlvElement.TextString((Tag)Tag2, "clé ☃ 𝄞"),
+            Tree.TtlvElement.ByteString((Tag)Tag2, [1, 2, 3, 4, 5, 6, 7, 8, 9]),
+            Tree.TtlvElement.Structure((Tag)Tag1),
+            Tree.TtlvElement.BigIntegerRaw((Tag)Tag2, new byte[16]));
+        foreach (var message in new[] { SampleMessages.CreateRequest(), SampleMessages.GetBatch100(), multibyte.ToBytes() })
+        {
+            var tree = Tree.TtlvElement.Decode(message);
+            Assert.Equal(message.Length, tree.EncodedLength());
+            var output = new ArrayBufferWriter<byte>(1);
+            output.Write(new byte[] { 0xAA });
+            tree.WriteTo(output);
+            Assert.Equal([0xAA, .. message], output.WrittenSpan.ToArray());
+        }
+        // A leaf has no children, and asking for its (empty) list does not change it.
+        var leaf = Tree.TtlvElement.Integer((Tag)Tag2, 7);
+        Assert.Empty(leaf.Children);
+        Assert.Equal(16, leaf.EncodedLength());
+    }
+
+    [Fact]
     public void MisuseThrows()
     {
         Assert.Throws<InvalidOperationException>(() =>

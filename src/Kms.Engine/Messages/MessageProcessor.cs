@@ -117,8 +117,7 @@ internal static class MessageProcessor
         foreach (var r in results) Audit(engine, caller, r);
 
         var response = BuildResponse(version, engine.NowSeconds, header, results);
-        var bytes = response.ToBytes();
-        if (maxResponseSize is { } max && bytes.Length > max)
+        if (maxResponseSize is { } max && response.EncodedLength() > max)
         {
             foreach (var r in results)
             {
@@ -128,9 +127,9 @@ internal static class MessageProcessor
                 r.Reason = ResultReason.ResponseTooLarge;
                 r.Message = "Response exceeds Maximum Response Size";
             }
-            bytes = BuildResponse(version, engine.NowSeconds, header, results).ToBytes();
+            response = BuildResponse(version, engine.NowSeconds, header, results);
         }
-        output.Write(bytes);
+        response.WriteTo(output);
         return MessageOutcome.Answered;
     }
 
@@ -344,8 +343,7 @@ internal static class MessageProcessor
     {
         var r = new ItemResult { Status = ResultStatus.OperationFailed, Reason = ResultReason.InvalidMessage, Message = message };
         Audit(engine, caller, r);
-        var response = BuildResponse(version, now, TtlvElement.Structure(Tag.RequestHeader), [r]);
-        output.Write(response.ToBytes());
+        BuildResponse(version, now, TtlvElement.Structure(Tag.RequestHeader), [r]).WriteTo(output);
     }
 
     private static void Audit(EngineCore engine, CallerIdentity caller, ItemResult r)

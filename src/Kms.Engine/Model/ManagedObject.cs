@@ -45,7 +45,8 @@ internal sealed class ManagedObject
     /// <summary>The object structure (tag = the object type's tag), or null once destroyed.</summary>
     public TtlvElement? Value { get; set; }
 
-    public List<AttributeEntry> Attributes { get; } = [];
+    // A new key has ~20 attributes: room for them up front instead of four growth copies.
+    public List<AttributeEntry> Attributes { get; } = new(24);
 
     /// <summary>User tags (never start with '_').</summary>
     public SortedSet<string> UserTags { get; } = new(StringComparer.Ordinal);
@@ -95,8 +96,19 @@ internal sealed class ManagedObject
     public void SetSingle(TtlvElement value)
     {
         var key = AttributeKey.Of(value);
-        int at = Attributes.FindIndex(a => a.Key == key);
-        Attributes.RemoveAll(a => a.Key == key);
+        // The first instance's position is kept; the others are removed (no delegates: this runs ~15 times per Create).
+        int at = -1, kept = 0;
+        for (int i = 0; i < Attributes.Count; i++)
+        {
+            var a = Attributes[i];
+            if (a.Key == key)
+            {
+                if (at < 0) at = i;
+                continue;
+            }
+            Attributes[kept++] = a;
+        }
+        Attributes.RemoveRange(kept, Attributes.Count - kept);
         var entry = new AttributeEntry(value, 0);
         if (at < 0 || at > Attributes.Count) Attributes.Add(entry);
         else Attributes.Insert(at, entry);
@@ -124,7 +136,10 @@ internal sealed class ManagedObject
     public bool IsDestroyed => StoredState is State.Destroyed or State.DestroyedCompromised;
 
     /// <summary>The system tag of the object type (overview: `_kk`, `_sk`, `_pk`, `_cert`, `_sd`, `_oo`).</summary>
-    public string SystemTag => ObjectType switch
+    public string SystemTag => SystemTagOf(ObjectType);
+
+    /// <summary>The system tag of <paramref name="type"/> (see <see cref="SystemTag"/>).</summary>
+    public static string SystemTagOf(ObjectType type) => type switch
     {
         ObjectType.SymmetricKey => "_kk",
         ObjectType.PrivateKey => "_sk",

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -33,23 +34,51 @@ internal static class ObjectCodec
     private const Tag SystemTagTag = (Tag)0x54FF0B;
     private const int FormatVersion = 1;
 
+    /// <summary>
+    /// The record body: {Format, Id, Object Type, Owner, Archived, object value, (Attribute Index, attribute)*, user tags,
+    /// system tags, (grant user, bits)*} in one structure, written straight into an array of the exact size.
+    /// </summary>
     public static byte[] Serialize(ManagedObject obj)
     {
-        var root = TtlvElement.Structure(RecordTag,
-            TtlvElement.Integer(FormatTag, FormatVersion),
-            TtlvElement.TextString(IdTag, obj.Id),
-            TtlvElement.Enumeration(Tag.ObjectType, (uint)obj.ObjectType),
-            TtlvElement.TextString(OwnerTag, obj.Owner),
-            TtlvElement.Boolean(ArchivedTag, obj.Archived));
-        if (obj.Value is not null) root.Children.Add(obj.Value);
+        int length = 8 + 16 + TextLength(obj.Id) + 16 + TextLength(obj.Owner) + 16;
+        if (obj.Value is not null) length += obj.Value.EncodedLength();
+        foreach (var a in obj.Attributes) length += 8 + 16 + a.Value.EncodedLength();
+        // Sorted collections allocate an enumerator stack: skipped when empty (the common case).
+        if (obj.UserTags.Count > 0) foreach (var t in obj.UserTags) length += TextLength(t);
+        if (obj.SystemTags.Count > 0) foreach (var t in obj.SystemTags) length += TextLength(t);
+        if (obj.Grants.Count > 0) foreach (var (user, _) in obj.Grants) length += 8 + TextLength(user) + 16;
+
+        var bytes = new byte[length];
+        var w = new TtlvWriter(bytes);
+        w.StartStructure(RecordTag);
+        w.WriteInt32(FormatTag, FormatVersion);
+        w.WriteText(IdTag, obj.Id);
+        w.WriteEnum(Tag.ObjectType, (uint)obj.ObjectType);
+        w.WriteText(OwnerTag, obj.Owner);
+        w.WriteBoolean(ArchivedTag, obj.Archived);
+        obj.Value?.WriteTo(ref w);
         foreach (var a in obj.Attributes)
-            root.Children.Add(TtlvElement.Structure(EntryTag, TtlvElement.Integer(Tag.AttributeIndex, a.Index), a.Value));
-        foreach (var t in obj.UserTags) root.Children.Add(TtlvElement.TextString(UserTagTag, t));
-        foreach (var t in obj.SystemTags) root.Children.Add(TtlvElement.TextString(SystemTagTag, t));
-        foreach (var (user, perms) in obj.Grants)
-            root.Children.Add(TtlvElement.Structure(GrantTag, TtlvElement.TextString(GrantUserTag, user), TtlvElement.Integer(GrantBitsTag, (int)perms)));
-        return root.ToBytes();
+        {
+            w.StartStructure(EntryTag);
+            w.WriteInt32(Tag.AttributeIndex, a.Index);
+            a.Value.WriteTo(ref w);
+            w.EndStructure();
+        }
+        if (obj.UserTags.Count > 0) foreach (var t in obj.UserTags) w.WriteText(UserTagTag, t);
+        if (obj.SystemTags.Count > 0) foreach (var t in obj.SystemTags) w.WriteText(SystemTagTag, t);
+        if (obj.Grants.Count > 0) foreach (var (user, perms) in obj.Grants)
+        {
+            w.StartStructure(GrantTag);
+            w.WriteText(GrantUserTag, user);
+            w.WriteInt32(GrantBitsTag, (int)perms);
+            w.EndStructure();
+        }
+        w.EndStructure();
+        if (w.Overflowed || w.BytesWritten != length) throw new InvalidOperationException("Object record length mismatch.");
+        return bytes;
     }
+
+    private static int TextLength(string text) => 8 + ((Encoding.UTF8.GetByteCount(text) + 7) & ~7);
 
     public static ManagedObject Deserialize(ObjectRecord record)
     {
@@ -90,18 +119,18 @@ internal static class ObjectCodec
     /// <summary>The term of X.509 certificates with this subject distinguished name (DER): Validate finds stored issuers by it.</summary>
     public static string SubjectTerm(ReadOnlySpan<byte> subjectDer) => "x509subject=" + Convert.ToHexString(SHA256.HashData(subjectDer));
 
-    public static List<string> IndexTerms(ManagedObject obj)
+    public static string[] IndexTerms(ManagedObject obj)
     {
-        var terms = new List<string>
+        var terms = new List<string>(8 + obj.UserTags.Count + obj.SystemTags.Count)
         {
-            Term("owner=", obj.Owner),
-            "type=" + obj.ObjectType,
-            "state=" + obj.StoredState,
-            "tag=" + obj.SystemTag,
+            Cached(s_ownerTerms, obj.Owner, static owner => Term("owner=", owner)),
+            Cached(s_typeTerms, obj.ObjectType, static type => "type=" + type),
+            Cached(s_stateTerms, obj.StoredState, static state => "state=" + state),
+            Cached(s_systemTagTerms, obj.ObjectType, static type => "tag=" + ManagedObject.SystemTagOf(type)),
         };
         if (!obj.IsDestroyed && !obj.Archived) terms.Add(OnlineTerm);
-        foreach (var t in obj.UserTags) terms.Add(Term("tag=", t));
-        foreach (var t in obj.SystemTags) terms.Add(Term("tag=", t));
+        if (obj.UserTags.Count > 0) foreach (var t in obj.UserTags) terms.Add(Term("tag=", t));
+        if (obj.SystemTags.Count > 0) foreach (var t in obj.SystemTags) terms.Add(Term("tag=", t));
         foreach (var a in obj.Attributes)
         {
             var v = a.Value;
@@ -111,8 +140,8 @@ internal static class ObjectCodec
                     terms.Add(Term("name=", n.Text));
                     if (v.Find(Tag.NameType) is { } nt) terms.Add(Term("namet=" + nt.UInt32.ToString(CultureInfo.InvariantCulture) + ":", n.Text));
                     break;
-                case Tag.CryptographicAlgorithm: terms.Add("alg=" + v.UInt32.ToString(CultureInfo.InvariantCulture)); break;
-                case Tag.CryptographicLength: terms.Add("len=" + v.Int32.ToString(CultureInfo.InvariantCulture)); break;
+                case Tag.CryptographicAlgorithm: terms.Add(Cached(s_algorithmTerms, v.UInt32, static alg => "alg=" + alg.ToString(CultureInfo.InvariantCulture))); break;
+                case Tag.CryptographicLength: terms.Add(Cached(s_lengthTerms, v.Int32, static len => "len=" + len.ToString(CultureInfo.InvariantCulture))); break;
                 case Tag.ObjectGroup: terms.Add(Term("group=", v.Text)); break;
                 case Tag.X_509CertificateSubject when v.Find(Tag.SubjectDistinguishedName) is { Type: ItemType.ByteString } dn:
                     terms.Add(SubjectTerm(dn.Bytes));
@@ -133,13 +162,51 @@ internal static class ObjectCodec
                     break;
             }
         }
-        foreach (var (user, perms) in obj.Grants)
+        if (obj.Grants.Count > 0)
         {
-            if (perms == Permission.None) continue;
-            terms.Add(Term("grant=", user));
-            foreach (var p in PermissionNames.Split(perms)) terms.Add(Term("perm=", user + ":" + p));
+            foreach (var (user, perms) in obj.Grants)
+            {
+                if (perms == Permission.None) continue;
+                terms.Add(Term("grant=", user));
+                foreach (var p in PermissionNames.Split(perms)) terms.Add(Term("perm=", user + ":" + p));
+            }
         }
-        return [.. terms.Distinct(StringComparer.Ordinal)];
+        return Distinct(terms);
+    }
+
+    // Terms most objects share (owner, type, state, algorithm, length) are made once and shared: fewer allocations per
+    // commit and one string per distinct term in the in-memory index instead of one per object. Each cache is bounded
+    // (values come from clients); past the bound a term is simply made anew.
+    private const int MaxCachedTerms = 4096;
+    private static readonly ConcurrentDictionary<string, string> s_ownerTerms = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<ObjectType, string> s_typeTerms = new();
+    private static readonly ConcurrentDictionary<State, string> s_stateTerms = new();
+    private static readonly ConcurrentDictionary<ObjectType, string> s_systemTagTerms = new();
+    private static readonly ConcurrentDictionary<uint, string> s_algorithmTerms = new();
+    private static readonly ConcurrentDictionary<int, string> s_lengthTerms = new();
+
+    private static string Cached<TKey>(ConcurrentDictionary<TKey, string> cache, TKey key, Func<TKey, string> make) where TKey : notnull
+    {
+        if (cache.TryGetValue(key, out var term)) return term;
+        term = make(key);
+        if (cache.Count < MaxCachedTerms) cache.TryAdd(key, term);
+        return term;
+    }
+
+    /// <summary>The terms without repeats, first occurrence kept (as <c>Distinct</c>), without a hash set for the usual handful.</summary>
+    private static string[] Distinct(List<string> terms)
+    {
+        if (terms.Count > 32) return [.. terms.Distinct(StringComparer.Ordinal)];
+        int kept = 0;
+        for (int i = 0; i < terms.Count; i++)
+        {
+            bool seen = false;
+            for (int j = 0; j < kept && !seen; j++) seen = string.Equals(terms[j], terms[i], StringComparison.Ordinal);
+            if (!seen) terms[kept++] = terms[i];
+        }
+        var result = new string[kept];
+        terms.CopyTo(0, result, 0, kept);
+        return result;
     }
 
     public static ObjectWrite ToWrite(ManagedObject obj) => new(obj.Id, obj.Version, Serialize(obj), IndexTerms(obj));

@@ -525,7 +525,12 @@ public sealed class FasterObjectStore : IObjectStore
         }
     }
 
-    /// <summary>Seals the claimed commit (records and one log entry) and hands it to the commit loop.</summary>
+    /// <summary>
+    /// Seals the claimed commit (records and one log entry) and hands it to the commit loop. Each record is sealed
+    /// straight into the entry's plaintext (count ‖ { key ‖ length ‖ sealed record }*), which stays rented until the
+    /// commit is applied (the records are upserted from it); the sealed entry is rented too and only lives until the
+    /// log has copied it. No array per record or per entry.
+    /// </summary>
     private ValueTask<CommitStatus> Submit(PendingCommit pending, IReadOnlyList<ObjectWrite> writes)
     {
         int n = writes.Count;
@@ -535,49 +540,51 @@ public sealed class FasterObjectStore : IObjectStore
             for (int i = 0; i < n; i++)
             {
                 var w = writes[i];
-                if (w.Body is not { } body) { entryLength += StoreCrypto.StorageKeySize + 4; continue; }
+                entryLength += StoreCrypto.StorageKeySize + 4;
+                if (w.Body is not { } body) { pending.ValueLengths[i] = -1; continue; }
                 string[] terms = DistinctTerms(w.IndexTerms);
-                long sequence = _index.TryGet(w.Id, out var e) ? e.Sequence : Interlocked.Increment(ref _nextSequence);
-                long version = w.ExpectedVersion + 1;
                 int plainLength = RecordCodec.PlainLength(w.Id, terms, body.Length);
                 if (plainLength > _maxEntryBytes)
                     throw new ArgumentException("A record is larger than the store's page size allows.", nameof(writes));
-                byte[] plain = ArrayPool<byte>.Shared.Rent(plainLength);
-                try
-                {
-                    RecordCodec.Write(plain, version, sequence, w.Id, terms, body.Span);
-                    var sealedValue = new byte[plainLength + StoreCrypto.Overhead];
-                    _crypto.Seal(plain.AsSpan(0, plainLength), pending.Keys[i], sealedValue);
-                    pending.Values[i] = sealedValue;
-                }
-                finally { ArrayPool<byte>.Shared.Return(plain, clearArray: true); }
-                pending.Versions[i] = version;
-                pending.Sequences[i] = sequence;
                 pending.Terms[i] = terms;
-                entryLength += StoreCrypto.StorageKeySize + 4 + pending.Values[i]!.Length;
+                pending.ValueLengths[i] = plainLength + StoreCrypto.Overhead;
+                entryLength += plainLength + StoreCrypto.Overhead;
             }
             if (entryLength + StoreCrypto.Overhead > _maxEntryBytes)
                 throw new ArgumentException("The commit is larger than the store's page size allows.", nameof(writes));
 
-            byte[] entryPlain = ArrayPool<byte>.Shared.Rent(entryLength);
-            try
+            pending.Plain = ArrayPool<byte>.Shared.Rent(entryLength);
+            var p = pending.Plain.AsSpan(0, entryLength);
+            BinaryPrimitives.WriteInt32LittleEndian(p, n);
+            int pos = 4;
+            for (int i = 0; i < n; i++)
             {
-                var p = entryPlain.AsSpan(0, entryLength);
-                BinaryPrimitives.WriteInt32LittleEndian(p, n);
-                int pos = 4;
-                for (int i = 0; i < n; i++)
+                var w = writes[i];
+                pending.Keys[i].CopyTo(p[pos..]);
+                pos += StoreCrypto.StorageKeySize;
+                int sealedLength = pending.ValueLengths[i];
+                BinaryPrimitives.WriteInt32LittleEndian(p[pos..], sealedLength);
+                pos += 4;
+                if (sealedLength < 0) continue;
+                long sequence = _index.TryGet(w.Id, out var e) ? e.Sequence : Interlocked.Increment(ref _nextSequence);
+                long version = w.ExpectedVersion + 1;
+                int plainLength = sealedLength - StoreCrypto.Overhead;
+                byte[] plain = ArrayPool<byte>.Shared.Rent(plainLength);
+                try
                 {
-                    pending.Keys[i].CopyTo(p[pos..]);
-                    pos += StoreCrypto.StorageKeySize;
-                    var v = pending.Values[i];
-                    BinaryPrimitives.WriteInt32LittleEndian(p[pos..], v is null ? -1 : v.Length);
-                    pos += 4;
-                    if (v is not null) { v.CopyTo(p[pos..]); pos += v.Length; }
+                    RecordCodec.Write(plain, version, sequence, w.Id, pending.Terms[i]!, w.Body!.Value.Span);
+                    _crypto.Seal(plain.AsSpan(0, plainLength), pending.Keys[i], p.Slice(pos, sealedLength));
                 }
-                pending.Entry = new byte[entryLength + StoreCrypto.Overhead];
-                _crypto.Seal(p, WalAssociated, pending.Entry);
+                finally { ArrayPool<byte>.Shared.Return(plain, clearArray: true); }
+                pending.ValueOffsets[i] = pos;
+                pending.Versions[i] = version;
+                pending.Sequences[i] = sequence;
+                pos += sealedLength;
             }
-            finally { ArrayPool<byte>.Shared.Return(entryPlain, clearArray: true); }
+
+            pending.EntryLength = entryLength + StoreCrypto.Overhead;
+            pending.Entry = ArrayPool<byte>.Shared.Rent(pending.EntryLength);
+            _crypto.Seal(p, WalAssociated, pending.Entry.AsSpan(0, pending.EntryLength));
 
             pending.Ids = new string[n];
             for (int i = 0; i < n; i++) pending.Ids[i] = writes[i].Id;
@@ -602,6 +609,7 @@ public sealed class FasterObjectStore : IObjectStore
     {
         foreach (int s in p.Stripes)
             if (ReferenceEquals(Volatile.Read(ref _owners[s]), p)) Volatile.Write(ref _owners[s], null);
+        p.ReturnBuffers();
         if (error is null) p.Done.TrySetResult(CommitStatus.Committed);
         else p.Done.TrySetException(error is ArgumentException or InvalidOperationException ? error : new InvalidOperationException("The commit could not be made durable.", error));
     }
@@ -649,7 +657,11 @@ public sealed class FasterObjectStore : IObjectStore
                     }
                     try
                     {
-                        foreach (var p in batch) _log.Enqueue(p.Entry!);
+                        foreach (var p in batch)
+                        {
+                            _log.Enqueue(p.Entry.AsSpan(0, p.EntryLength));
+                            p.ReturnEntry();
+                        }
                         WaitDurable(_log.CommitAsync());
                         foreach (var p in batch) Apply(p);
                     }
@@ -705,9 +717,9 @@ public sealed class FasterObjectStore : IObjectStore
         {
             // An update or a delete leaves a dead record in the hybrid log (an upper bound: in-place updates leave none).
             if (p.Versions[i] != 1) _garbageRecords++;
-            if (p.Values[i] is { } v)
+            if (p.ValueLengths[i] >= 0)
             {
-                UpsertRaw(_applySession, p.Keys[i], v);
+                UpsertRaw(_applySession, p.Keys[i], p.Plain.AsSpan(p.ValueOffsets[i], p.ValueLengths[i]));
                 _index.Put(p.Ids![i], p.Versions[i], p.Sequences[i], p.Terms[i]!);
             }
             else
@@ -812,12 +824,29 @@ public sealed class FasterObjectStore : IObjectStore
     {
         internal int[] Stripes = [];
         internal readonly byte[][] Keys = new byte[count][];
-        internal readonly byte[]?[] Values = new byte[count][];
+        // Sealed record i is Plain[ValueOffsets[i] .. + ValueLengths[i]]; a length of −1 is a delete.
+        internal readonly int[] ValueOffsets = new int[count];
+        internal readonly int[] ValueLengths = new int[count];
         internal readonly long[] Versions = new long[count];
         internal readonly long[] Sequences = new long[count];
         internal readonly string[]?[] Terms = new string[count][];
         internal string[]? Ids;
+        // Rented: the entry's plaintext until the commit is applied, the sealed entry until the log has copied it.
+        internal byte[]? Plain;
         internal byte[]? Entry;
+        internal int EntryLength;
+
+        internal void ReturnEntry()
+        {
+            if (Interlocked.Exchange(ref Entry, null) is { } entry) ArrayPool<byte>.Shared.Return(entry, clearArray: true);
+        }
+
+        /// <summary>Returns both rented buffers (once; the commit is complete or failed, nothing reads them any more).</summary>
+        internal void ReturnBuffers()
+        {
+            ReturnEntry();
+            if (Interlocked.Exchange(ref Plain, null) is { } plain) ArrayPool<byte>.Shared.Return(plain, clearArray: true);
+        }
         // Continuations run on the thread pool: the commit loop never runs request code.
         internal readonly TaskCompletionSource<CommitStatus> Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -20,6 +20,18 @@ internal sealed class TermIndex
     }
 
     /// <summary>
+    /// Entries compared by identity, hashed by their <see cref="Entry.Sequence"/> (fixed and unique per live id): unlike
+    /// the object-header hash of <see cref="ReferenceEqualityComparer"/>, nothing to compute and install on first use,
+    /// which every new object paid once per large posting (type, state, owner, online …).
+    /// </summary>
+    private sealed class EntryIdentity : IEqualityComparer<Entry>
+    {
+        internal static readonly EntryIdentity Instance = new();
+        public bool Equals(Entry? x, Entry? y) => ReferenceEquals(x, y);
+        public int GetHashCode(Entry e) => e.Sequence.GetHashCode();
+    }
+
+    /// <summary>
     /// The ids carrying one term. Most terms (names, links, grants) have a handful of ids, so a small set
     /// is a copy-on-write array (swapped whole: readers see the old or the new one); past
     /// <see cref="SmallLimit"/> it becomes a concurrent dictionary.
@@ -45,7 +57,7 @@ internal sealed class TermIndex
                     Volatile.Write(ref _small, [.. small, e]);
                 else
                 {
-                    var d = new ConcurrentDictionary<Entry, byte>(ReferenceEqualityComparer.Instance);
+                    var d = new ConcurrentDictionary<Entry, byte>(EntryIdentity.Instance);
                     foreach (var x in small) d.TryAdd(x, 0);
                     d.TryAdd(e, 0);
                     Volatile.Write(ref _large, d);

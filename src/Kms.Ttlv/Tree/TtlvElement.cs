@@ -12,17 +12,27 @@ namespace Kms.Ttlv.Tree;
 /// </summary>
 public sealed class TtlvElement
 {
+    private List<TtlvElement>? _children;
+
     private TtlvElement(Tag tag, ItemType type)
     {
         Tag = tag;
         Type = type;
+        if (type == ItemType.Structure) _children = [];
     }
 
     public Tag Tag { get; }
     public ItemType Type { get; }
 
-    /// <summary>Children of a Structure (empty for other types).</summary>
-    public List<TtlvElement> Children { get; } = [];
+    /// <summary>Children of a Structure (empty for other types; a leaf's list is made only when asked for).</summary>
+    public List<TtlvElement> Children => _children ?? LeafChildren();
+
+    // A leaf never has children: its (empty) list is created on first use, so the common leaf costs no list.
+    private List<TtlvElement> LeafChildren()
+    {
+        Interlocked.CompareExchange(ref _children, [], null);
+        return _children!;
+    }
 
     /// <summary>
     /// Integer, Long Integer, Enumeration (unsigned), Interval (unsigned), Boolean (0/1), Date-Time (POSIX
@@ -37,6 +47,14 @@ public sealed class TtlvElement
     public string Text { get; private init; } = "";
 
     public static TtlvElement Structure(Tag tag, params IEnumerable<TtlvElement> children)
+    {
+        var e = new TtlvElement(tag, ItemType.Structure);
+        e.Children.AddRange(children);
+        return e;
+    }
+
+    /// <summary>A Structure of the listed children (the form an argument list binds to: no collection wrapper is allocated).</summary>
+    public static TtlvElement Structure(Tag tag, params ReadOnlySpan<TtlvElement> children)
     {
         var e = new TtlvElement(tag, ItemType.Structure);
         e.Children.AddRange(children);
@@ -145,17 +163,39 @@ public sealed class TtlvElement
     /// <summary>The binary TTLV encoding of this element.</summary>
     public byte[] ToBytes()
     {
-        var output = new ArrayBufferWriter<byte>(256);
-        var writer = new TtlvWriter(output, 256);
-        try
+        // Written straight into an array of the exact size: no growing buffer, no final copy.
+        var bytes = new byte[EncodedLength()];
+        var writer = new TtlvWriter(bytes);
+        WriteTo(ref writer);
+        if (writer.Overflowed || writer.BytesWritten != bytes.Length) throw new InvalidOperationException("TTLV encoded length mismatch.");
+        return bytes;
+    }
+
+    /// <summary>Writes the binary TTLV encoding of this element to <paramref name="output"/> (one span of the exact size, no copy).</summary>
+    public void WriteTo(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        int length = EncodedLength();
+        var writer = new TtlvWriter(output.GetSpan(length)[..length]);
+        WriteTo(ref writer);
+        if (writer.Overflowed || writer.BytesWritten != length) throw new InvalidOperationException("TTLV encoded length mismatch.");
+        output.Advance(length);
+    }
+
+    /// <summary>The length of <see cref="ToBytes"/>'s encoding: an 8-byte header plus the value padded to a multiple of 8.</summary>
+    public int EncodedLength()
+    {
+        switch (Type)
         {
-            WriteTo(ref writer);
+            case ItemType.Structure:
+                int length = 8;
+                foreach (var c in Children) length = checked(length + c.EncodedLength());
+                return length;
+            case ItemType.TextString: return checked(8 + ((Encoding.UTF8.GetByteCount(Text) + 7) & ~7));
+            case ItemType.ByteString:
+            case ItemType.BigInteger: return checked(8 + ((Bytes.Length + 7) & ~7));
+            default: return 16;
         }
-        finally
-        {
-            writer.Dispose();
-        }
-        return output.WrittenSpan.ToArray();
     }
 
     /// <summary>Decodes one whole TTLV item. Never throws on bad input.</summary>
