@@ -145,6 +145,7 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             _rows.Add(new Row(scenario, null, null, error));
             return;
         }
+        output.WriteLine($"   requests {workload.Sequence.Average(r => r.Length):F0} B, responses {workload.ResponseSize} B (mean)");
         double rate = o.Rate;
         if (scenario.HalfLoadOf is { } of)
         {
