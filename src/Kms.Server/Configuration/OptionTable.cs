@@ -124,7 +124,7 @@ public static class OptionTable
             "The KMIP socket bind address.",
             (o, v) => o.SocketServer.Hostname = v.RequireText(Spec("socket_server.hostname"))),
         new("socket_server.echo", "--socket-echo", OptionKind.Boolean, "false",
-            "Benchmark mode: the socket answers every framed message with a canned response of the same size, without the engine.",
+            "Benchmark mode: the socket answers every framed message with a canned response (of the request's size, or --socket-echo-response-size), without the engine.",
             (o, v) => o.SocketServer.Echo = v.Bool(Spec("socket_server.echo"))),
         new("socket_server.echo_response_size", "--socket-echo-response-size", OptionKind.Integer, "0",
             "Echo mode: bytes of every answer (a multiple of 8, at least 8; e.g. the size of the real responses being compared); 0 = the size of the request.",
