@@ -21,7 +21,11 @@ public sealed class Bench(BenchOptions o, TextWriter output)
     private readonly List<string> _notes = [];
     private readonly string _loadAtStart = LoadAverage();
 
-    private sealed record Row(Scenario Scenario, LoadResult? Kms, LoadResult? Echo, string? Error);
+    private sealed record Row(Scenario Scenario, LoadResult? Kms, LoadResult? Echo, string? Error, int? ResponseSize = null);
+
+    // The echo server of the current response size (restarted when a scenario's size differs) and its /metrics reader.
+    private ServerProcess? _echo;
+    private ServerMetrics? _echoMetrics;
 
     public async Task<int> RunAsync()
     {
@@ -38,17 +42,16 @@ public sealed class Bench(BenchOptions o, TextWriter output)
                 $"Disk under the data directory: 4 KiB write + fsync takes {fsync50:F0} µs median, {fsync90:F0} µs p90 (200 samples, before the run); a durable Create waits for at least one."));
             output.WriteLine(_notes[^1]);
             int kmipPort = ServerProcess.FreePort();
-            using var kms = await StartKmsAsync(dll, pki, work, "kms", kmipPort, echo: false);
-            using var echo = o.Echo ? await StartKmsAsync(dll, pki, work, "echo", ServerProcess.FreePort(), echo: true) : null;
-            output.WriteLine($"Kms.Server pid {kms.Pid} (KMIP) on 127.0.0.1:{kms.Port}" + (echo is null ? "" : $", pid {echo.Pid} (echo) on {echo.Port}"));
+            using var kms = await StartKmsAsync(dll, pki, work, "kms", kmipPort, echoResponseSize: null);
+            output.WriteLine($"Kms.Server pid {kms.Pid} (KMIP) on 127.0.0.1:{kms.Port}");
             var clientOptions = ClientOptions(pki.Client, pki.Ca);
             using var kmsMetrics = await MetricsAsync(kms, clientOptions);
-            using var echoMetrics = echo is null ? null : await MetricsAsync(echo, clientOptions);
+            Func<int, Task<(ServerProcess, ServerMetrics?)>>? echoFor = o.Echo ? size => EchoAsync(size, dll, pki, work, clientOptions) : null;
             foreach (var scenario in o.Scenarios)
             {
                 try
                 {
-                    await RunScenarioAsync(scenario, "127.0.0.1", kms.Port, kms.Pid, echo, clientOptions, kmsMetrics, echoMetrics);
+                    await RunScenarioAsync(scenario, "127.0.0.1", kms.Port, kms.Pid, echoFor, clientOptions, kmsMetrics);
                 }
                 catch (Exception e) when (e is TimeoutException or IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
                 {
@@ -61,6 +64,7 @@ public sealed class Bench(BenchOptions o, TextWriter output)
         }
         finally
         {
+            StopEcho();
             try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
         Finish();
@@ -107,8 +111,28 @@ public sealed class Bench(BenchOptions o, TextWriter output)
         }
     }
 
-    private async Task RunScenarioAsync(Scenario scenario, string host, int port, int? pid, ServerProcess? echo, KmipClientOptions clientOptions,
-        ServerMetrics? kmsMetrics = null, ServerMetrics? echoMetrics = null)
+    /// <summary>The echo server answering every message with <paramref name="responseSize"/> bytes: the running one, or a new one in its place.</summary>
+    private async Task<(ServerProcess, ServerMetrics?)> EchoAsync(int responseSize, string dll, BenchPki pki, string work, KmipClientOptions clientOptions)
+    {
+        if (_echo is null || _echo.EchoResponseSize != responseSize)
+        {
+            StopEcho();
+            _echo = await StartKmsAsync(dll, pki, work, $"echo-{responseSize}", ServerProcess.FreePort(), responseSize);
+            _echoMetrics = await MetricsAsync(_echo, clientOptions);
+            output.WriteLine($"   echo server pid {_echo.Pid} on {_echo.Port}, answering {responseSize} B per message");
+        }
+        return (_echo, _echoMetrics);
+    }
+
+    private void StopEcho()
+    {
+        _echoMetrics?.Dispose();
+        _echo?.Dispose();
+        (_echo, _echoMetrics) = (null, null);
+    }
+
+    private async Task RunScenarioAsync(Scenario scenario, string host, int port, int? pid, Func<int, Task<(ServerProcess, ServerMetrics?)>>? echoFor,
+        KmipClientOptions clientOptions, ServerMetrics? kmsMetrics = null)
     {
         output.WriteLine($"== {scenario.Name}: mix {scenario.Mix}, {scenario.Connections} connection(s) × {scenario.Depth} in flight");
         Workload? workload;
@@ -121,6 +145,7 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             _rows.Add(new Row(scenario, null, null, error));
             return;
         }
+        output.WriteLine($"   requests {workload.Sequence.Average(r => r.Length):F0} B, responses {workload.ResponseSize} B (mean)");
         double rate = o.Rate;
         if (scenario.HalfLoadOf is { } of)
         {
@@ -137,13 +162,14 @@ public sealed class Bench(BenchOptions o, TextWriter output)
         var kms = await LoadRunner.RunAsync(settings, workload, clientOptions, output);
         Print(kms);
         LoadResult? echoResult = null;
-        if (echo is not null && scenario.Echo)
+        if (echoFor is not null && scenario.Echo)
         {
+            var (echo, echoMetrics) = await echoFor(workload.ResponseSize);
             echoResult = await LoadRunner.RunAsync(settings with { Label = "echo " + scenario.Name, Port = echo.Port, CheckStatus = false, ServerPid = echo.Pid, Metrics = echoMetrics }, workload, clientOptions, output);
             Print(echoResult);
             output.WriteLine($"   KMIP / echo = {kms.OpsPerSecond / echoResult.OpsPerSecond:F2}");
         }
-        _rows.Add(new Row(scenario, kms, echoResult, kms.Failures > 0 ? $"{kms.Failures} failed responses" : null));
+        _rows.Add(new Row(scenario, kms, echoResult, kms.Failures > 0 ? $"{kms.Failures} failed responses" : null, workload.ResponseSize));
     }
 
     private void Print(LoadResult r) => output.WriteLine(
@@ -152,7 +178,8 @@ public sealed class Bench(BenchOptions o, TextWriter output)
         (r.ServerBytesPerOp is { } b ? $", server bytes/op {b:F1} ({r.ServerAllocatedBytes:N0} B in the window)" : "") +
         (r.Failures > 0 ? $", {r.Failures} FAILED" : ""));
 
-    private async Task<ServerProcess> StartKmsAsync(string dll, BenchPki pki, string work, string name, int port, bool echo)
+    /// <summary>Starts Kms.Server: KMIP mode, or (with <paramref name="echoResponseSize"/>) the echo answering that many bytes.</summary>
+    private async Task<ServerProcess> StartKmsAsync(string dll, BenchPki pki, string work, string name, int port, int? echoResponseSize)
     {
         string data = Path.Combine(work, name + "-data");
         int httpPort = ServerProcess.FreePort();
@@ -162,7 +189,8 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             "--tls-cert-file", pki.ServerCertPem, "--tls-key-file", pki.ServerKeyPem, "--clients-ca-cert-file", pki.CaPem,
             "--socket-server-hostname", "127.0.0.1", "--socket-server-port", port.ToString(CultureInfo.InvariantCulture),
             "--hostname", "127.0.0.1", "--port", httpPort.ToString(CultureInfo.InvariantCulture),
-            "--data-directory", data, "--log-level", "Warning", "--socket-echo", echo ? "true" : "false",
+            "--data-directory", data, "--log-level", "Warning", "--socket-echo", echoResponseSize is null ? "false" : "true",
+            "--socket-echo-response-size", (echoResponseSize ?? 0).ToString(CultureInfo.InvariantCulture),
         ];
         var environment = new Dictionary<string, string>();
         foreach (string pair in o.ServerEnvironment)
@@ -173,6 +201,7 @@ public sealed class Bench(BenchOptions o, TextWriter output)
         }
         var server = await ServerProcess.StartAsync("dotnet", args, port, Path.Combine(work, name + ".log"), environment, workingDirectory: work);
         server.HttpPort = httpPort;
+        server.EchoResponseSize = echoResponseSize;
         return server;
     }
 
@@ -208,8 +237,8 @@ public sealed class Bench(BenchOptions o, TextWriter output)
     private void Finish()
     {
         var md = new StringBuilder();
-        md.AppendLine("| scenario | conns × depth | Kms ops/s | echo ops/s | KMIP / echo | p50 µs | p90 µs | p99 µs | p99.9 µs | server CPU µs/op | echo server CPU µs/op | client CPU µs/op | server B/op | echo server B/op | target | met |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+        md.AppendLine("| scenario | conns × depth | response B | Kms ops/s | echo ops/s | KMIP / echo | p50 µs | p90 µs | p99 µs | p99.9 µs | server CPU µs/op | echo server CPU µs/op | client CPU µs/op | server B/op | echo server B/op | target | met |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         foreach (var row in _rows)
         {
             var s = row.Scenario;
@@ -220,7 +249,7 @@ public sealed class Bench(BenchOptions o, TextWriter output)
                 : "n/a"));
             if (row.Kms is not { } k)
             {
-                md.AppendLine($"| {s.Name} | {s.Shape} | not run: {Escape(row.Error)} | | | | | | | | | | | | {target} | {(target.Length > 0 ? "n/a" : "")} |");
+                md.AppendLine($"| {s.Name} | {s.Shape} | | not run: {Escape(row.Error)} | | | | | | | | | | | | {target} | {(target.Length > 0 ? "n/a" : "")} |");
                 continue;
             }
             string echoOps = row.Echo is { } e ? e.OpsPerSecond.ToString("N0", CultureInfo.InvariantCulture) : "";
@@ -230,7 +259,7 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             string echoBytes = row.Echo?.ServerBytesPerOp is { } eb ? eb.ToString("F1", CultureInfo.InvariantCulture) : "";
             string name = row.Error is null ? s.Name : $"{s.Name} ({Escape(row.Error)})";
             md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {name} | {s.Shape} | {k.OpsPerSecond:N0} | {echoOps} | {ratio} | {k.QuantileMicros(0.5):F0} | {k.QuantileMicros(0.9):F0} | {k.QuantileMicros(0.99):F0} | {k.QuantileMicros(0.999):F0} | {k.ServerCpuMicrosPerOp:F1} | {echoCpu} | {k.ClientCpuMicrosPerOp:F1} | {bytes} | {echoBytes} | {target} | {met} |"));
+                $"| {name} | {s.Shape} | {row.ResponseSize} | {k.OpsPerSecond:N0} | {echoOps} | {ratio} | {k.QuantileMicros(0.5):F0} | {k.QuantileMicros(0.9):F0} | {k.QuantileMicros(0.99):F0} | {k.QuantileMicros(0.999):F0} | {k.ServerCpuMicrosPerOp:F1} | {echoCpu} | {k.ClientCpuMicrosPerOp:F1} | {bytes} | {echoBytes} | {target} | {met} |"));
         }
         foreach (string note in _notes) md.AppendLine().AppendLine(note);
         string table = md.ToString();
@@ -248,7 +277,7 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             doc.AppendLine($"Machine: {Environment.ProcessorCount} logical CPUs, {CpuModel()}, {MemoryGiB():F0} GiB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}.");
             doc.AppendLine($"Load average (1, 5, 15 min) at the start: {_loadAtStart}; at the end: {LoadAverage()}. Client and servers share the same cores over loopback; each Kms figure is paired with the echo mode of the same listener measured right after it.").AppendLine();
             doc.AppendLine("Command: `" + o.CommandLine + "`").AppendLine();
-            doc.AppendLine($"Warm-up {o.WarmUp.TotalSeconds:F0} s, measured {o.Duration.TotalSeconds:F0} s per scenario and mode. ops/s counts batch items (a batch-10 message = 10 operations). Latency is per message, send to whole response. Server B/op: bytes the server process allocated in the measured window (its GET /metrics counter, read before and after, less one read's own cost), per operation.").AppendLine();
+            doc.AppendLine($"Warm-up {o.WarmUp.TotalSeconds:F0} s, measured {o.Duration.TotalSeconds:F0} s per scenario and mode. ops/s counts batch items (a batch-10 message = 10 operations). Latency is per message, send to whole response. Response B: mean size of the scenario's KMIP response messages; its echo answers every message with a canned message of that size (`--socket-echo-response-size`), so both move the same bytes. Server B/op: bytes the server process allocated in the measured window (its GET /metrics counter, read before and after, less one read's own cost), per operation.").AppendLine();
             doc.Append(table);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
             File.WriteAllText(file, doc.ToString());

@@ -30,6 +30,9 @@ public sealed partial class ServerProcess : IDisposable
     /// <summary>The HTTP(S) port of a Kms.Server (its GET /metrics), when known.</summary>
     public int? HttpPort { get; set; }
 
+    /// <summary>The response size of a Kms.Server started in echo mode; null for a KMIP server.</summary>
+    public int? EchoResponseSize { get; set; }
+
     /// <summary>Starts <paramref name="fileName"/> and waits until <paramref name="port"/> accepts a TCP connection.</summary>
     public static async Task<ServerProcess> StartAsync(string fileName, IEnumerable<string> arguments, int port, string logPath,
         IDictionary<string, string>? environment = null, string? workingDirectory = null, TimeSpan? timeout = null)

@@ -28,11 +28,12 @@ public sealed record OperationKind(string Name, int BatchCount = 1)
 /// </summary>
 public sealed class Workload
 {
-    private Workload(byte[][] sequence, int[] opsPerMessage, string description)
+    private Workload(byte[][] sequence, int[] opsPerMessage, string description, int responseSize)
     {
         Sequence = sequence;
         OpsPerMessage = opsPerMessage;
         Description = description;
+        ResponseSize = responseSize;
     }
 
     /// <summary>The requests, in the order a connection sends them (cycled); weights are expanded by repetition.</summary>
@@ -41,6 +42,12 @@ public sealed class Workload
     public int[] OpsPerMessage { get; }
     public string Description { get; }
     public int MaxRequestSize => Sequence.Max(s => s.Length);
+    /// <summary>
+    /// Mean size of the Kms server's responses over <see cref="Sequence"/> (each kind's answer when it was checked), in
+    /// whole TTLV messages (a multiple of 8): the echo baseline answers every message with this many bytes, so it
+    /// moves as many bytes as the scenario.
+    /// </summary>
+    public int ResponseSize { get; }
 
     /// <summary>Parses a mix like <c>get</c> or <c>get:80,create:20</c>.</summary>
     public static List<(OperationKind Kind, int Weight)> ParseMix(string mix)
@@ -65,6 +72,7 @@ public sealed class Workload
     {
         var kinds = ParseMix(mix);
         var encoded = new Dictionary<string, byte[]>();
+        var responseSizes = new Dictionary<string, int>();
         foreach (var (kind, _) in kinds)
         {
             if (encoded.ContainsKey(kind.Name)) continue;
@@ -77,13 +85,16 @@ public sealed class Workload
             {
                 return (null, $"{kind.Name}: setup failed: {e.Message}");
             }
-            string? error = Check(await client.SendRawAsync(request), kind.BatchCount);
+            byte[] response = await client.SendRawAsync(request);
+            string? error = Check(response, kind.BatchCount);
             if (error is not null) return (null, $"{kind.Name}: {error}");
             encoded[kind.Name] = request;
+            responseSizes[kind.Name] = response.Length;
         }
         // Weighted round robin, so a mix is spread evenly over the sequence.
         var sequence = new List<byte[]>();
         var ops = new List<int>();
+        long responseBytes = 0;
         int maxWeight = kinds.Max(k => k.Weight);
         for (int round = 0; round < maxWeight; round++)
             foreach (var (kind, weight) in kinds)
@@ -91,8 +102,10 @@ public sealed class Workload
                 {
                     sequence.Add(encoded[kind.Name]);
                     ops.Add(kind.BatchCount);
+                    responseBytes += responseSizes[kind.Name];
                 }
-        return (new Workload([.. sequence], [.. ops], mix), null);
+        int responseSize = (int)Math.Round(responseBytes / (8.0 * sequence.Count)) * 8;
+        return (new Workload([.. sequence], [.. ops], mix, Math.Max(8, responseSize)), null);
     }
 
     private static async Task<byte[]> BuildAsync(KmipClient client, OperationKind kind)

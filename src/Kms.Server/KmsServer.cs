@@ -161,7 +161,7 @@ public sealed class KmsServer : IAsyncDisposable
         owned.Add(engine);      // disposed before the audit file: the store is flushed first
         var engineProcessor = new EngineProcessor(engine);
         builder.Services.AddSingleton(engineProcessor);
-        builder.Services.AddSingleton<IKmipProcessor>(options.SocketServer.Echo ? new EchoProcessor() : engineProcessor);
+        builder.Services.AddSingleton<IKmipProcessor>(options.SocketServer.Echo ? new EchoProcessor(options.SocketServer.EchoResponseSize) : engineProcessor);
         builder.Services.AddSingleton(sp => new KmipHttpAdapter(engineProcessor, sp.GetRequiredService<HttpAuthentication>(), options));
 
         var app = builder.Build();

@@ -39,6 +39,16 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void EchoResponseSizeIsZeroOrAMultipleOfEight()
+    {
+        Assert.Equal(0, Load([]).SocketServer.EchoResponseSize);
+        Assert.Equal(328, Load(["--socket-echo-response-size", "328"]).SocketServer.EchoResponseSize);
+        var e = Assert.Throws<ConfigException>(() => Load(["--socket-echo-response-size", "330"]));
+        Assert.Contains("echo_response_size", e.Message);
+        Assert.Throws<ConfigException>(() => Load(["--socket-echo-response-size", "-8"]));
+    }
+
+    [Fact]
     public void ConfigFileFromKmsConfigVariable()
     {
         File.WriteAllText(Path.Combine(_dir, "other.toml"), "[db]\nclear_database = true\ndata_directory = \"/tmp/x\"\n");

@@ -48,6 +48,21 @@ public sealed class SocketFramingTests
     }
 
     [Fact]
+    public async Task EchoWithResponseSizeAnswersEveryRequestWithAWholeMessageOfThatSize()
+    {
+        await using var h = await ServerHarness.StartAsync(Echo(o => o.SocketServer.EchoResponseSize = 328));
+        await using var client = await h.ConnectAsync(Pki.Alice);
+        foreach (int requestSize in new[] { 64, 328, 4096 })
+        {
+            byte[] response = await client.SendRawAsync(Messages.Padded(requestSize));
+            Assert.Equal(328, response.Length);
+            var message = TtlvElement.Decode(response);
+            Assert.Equal(Tag.ResponseMessage, message.Tag);
+            Assert.Equal(328 - 16, Assert.Single(message.Children).Bytes.Length);
+        }
+    }
+
+    [Fact]
     public async Task MalformedHeaderGetsInvalidMessageThenClose()
     {
         await using var h = await ServerHarness.StartAsync(Echo());

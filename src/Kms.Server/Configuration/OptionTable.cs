@@ -124,8 +124,11 @@ public static class OptionTable
             "The KMIP socket bind address.",
             (o, v) => o.SocketServer.Hostname = v.RequireText(Spec("socket_server.hostname"))),
         new("socket_server.echo", "--socket-echo", OptionKind.Boolean, "false",
-            "Benchmark mode: the socket answers every framed message with a canned response of the same size, without the engine.",
+            "Benchmark mode: the socket answers every framed message with a canned response (of the request's size, or --socket-echo-response-size), without the engine.",
             (o, v) => o.SocketServer.Echo = v.Bool(Spec("socket_server.echo"))),
+        new("socket_server.echo_response_size", "--socket-echo-response-size", OptionKind.Integer, "0",
+            "Echo mode: bytes of every answer (a multiple of 8, at least 8; e.g. the size of the real responses being compared); 0 = the size of the request.",
+            (o, v) => o.SocketServer.EchoResponseSize = EchoResponseSize(v)),
 
         new("db.data_directory", "--data-directory", OptionKind.Text, "./kms-data",
             "Directory of the embedded store.",
@@ -175,6 +178,15 @@ public static class OptionTable
     public static OptionSpec? ByEnvironmentVariable(string name) => s_byEnv.GetValueOrDefault(name);
 
     private static OptionSpec Spec(string key) => s_byKey[key];
+
+    // A whole TTLV message (KMIP 2.1 §9.1): an 8-byte header and a value padded to 8.
+    private static int EchoResponseSize(OptionValue v)
+    {
+        var spec = Spec("socket_server.echo_response_size");
+        int size = v.Int(spec, 0, 64 << 20);
+        if (size % 8 != 0) throw new ConfigException($"{v.Origin}: '{spec.TomlKey}' must be 0 or a multiple of 8, got '{size}'");
+        return size;
+    }
 
     private static string OneOf(OptionValue v, OptionSpec spec, params string[] allowed)
     {

@@ -66,8 +66,10 @@ public sealed class SocketServerOptions
     public bool? Start { get; set; }
     public int Port { get; set; } = 5696;
     public string Hostname { get; set; } = "0.0.0.0";
-    /// <summary>Benchmark mode: answer each framed message with a canned response of the same size (no engine).</summary>
+    /// <summary>Benchmark mode: answer each framed message with a canned response (no engine); see <see cref="EchoResponseSize"/>.</summary>
     public bool Echo { get; set; }
+    /// <summary>Bytes of every echo answer (a multiple of 8, at least 8); 0 = the size of the request.</summary>
+    public int EchoResponseSize { get; set; }
 }
 
 /// <summary>The <c>[db]</c> section: the embedded store.</summary>

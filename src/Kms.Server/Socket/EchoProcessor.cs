@@ -6,16 +6,18 @@ using Kms.Ttlv;
 namespace Kms.Server.Socket;
 
 /// <summary>
-/// Benchmark mode (<c>--socket-echo</c>, issue 7): answers each framed message with a canned TTLV message of the
-/// same size — a ResponseMessage holding one zero-filled Byte String — without decoding it or calling the engine.
-/// It measures TLS plus framing alone.
+/// Benchmark mode (<c>--socket-echo</c>, issue 7): answers each framed message with a canned TTLV message — a
+/// ResponseMessage holding one zero-filled Byte String — without decoding it or calling the engine. It measures TLS
+/// plus framing alone. The answer has the request's size, or a fixed size (<c>--socket-echo-response-size</c>) so the
+/// baseline moves as many bytes as the real responses of the scenario it is compared with.
 /// </summary>
-public sealed class EchoProcessor : IKmipProcessor
+/// <param name="responseSize">Bytes of every answer (8 + a multiple of 8); 0 = the size of the request.</param>
+public sealed class EchoProcessor(int responseSize = 0) : IKmipProcessor
 {
     /// <inheritdoc/>
     public ValueTask<MessageOutcome> ProcessAsync(ReadOnlyMemory<byte> request, IBufferWriter<byte> response, CallerIdentity caller)
     {
-        int total = request.Length;           // framed: 8 + a multiple of 8
+        int total = responseSize > 0 ? responseSize : request.Length;  // framed: 8 + a multiple of 8
         int headerSize = total >= 16 ? 16 : 8;
         Span<byte> header = response.GetSpan(headerSize);
         BinaryPrimitives.WriteUInt32BigEndian(header, ((uint)Tag.ResponseMessage << 8) | (byte)ItemType.Structure);
