@@ -33,6 +33,12 @@ public readonly record struct SymmetricParameters(
         _ => Algorithm == CryptographicAlgorithm.DES3 ? 8 : 16,
     };
 
+    /// <summary>
+    /// False for an AEAD Tag Length no mode offers (outside 1..16 bytes): the request fails with General Failure before any
+    /// work (OASIS CS-BC-M-GCM-1, CS-BC-M-CHACHA20POLY1305-1); each mode checks its own narrower range when it runs.
+    /// </summary>
+    public bool HasPossibleTagLength => !IsAead || TagLength is >= 1 and <= 16;
+
     internal AlgorithmUse Use(CryptoUse use, int keyBytes) =>
         new(use, IsChaChaPoly ? CryptographicAlgorithm.ChaCha20Poly1305 : Algorithm, keyBytes * 8, 0, Mode, Padding);
 }

@@ -135,7 +135,7 @@ internal static class FastPath
         var obj = entry.Object;
         var usage = encrypt ? CryptographicUsageMask.Encrypt : CryptographicUsageMask.Decrypt;
         if (CryptoSupport.KeyFault(obj, engine.NowSeconds, usage, encrypt ? EncryptStates : DecryptStates) is not null) return false;
-        if (encrypt && obj.Get(Tag.UsageLimits) is not null) return false; // each use is deducted and committed: the tree path does it
+        if (encrypt && UsageLimits.Applies(obj)) return false; // each use is deducted and committed: the tree path does it
 
         uint alg = p.Parameters.Algorithm ?? key.StoredAlgorithm ?? 0;
         var sp = new SymmetricParameters(alg != 0 ? (CryptographicAlgorithm)alg : key.DefaultAlgorithm,
@@ -143,7 +143,7 @@ internal static class FastPath
             (PaddingMethod)(p.Parameters.Padding ?? key.StoredPadding ?? 0),
             p.Parameters.TagLength ?? key.StoredTagLength ?? 16);
         // The checks CipherCore makes before any work; the tree path reports them.
-        if (sp.IsAead && sp.TagLength is < 1 or > 16) return false;
+        if (!sp.HasPossibleTagLength) return false;
         if (!encrypt && !p.HasIv && sp.DefaultIvLength > 0) return false;
         var policy = engine.Options.Policy;
         ReadOnlySpan<byte> data = p.Data;

@@ -68,7 +68,7 @@ internal static class CipherCore
         bool final = payload.Find(Tag.FinalIndicator) is { Bool: true };
 
         // OASIS CS-BC-M-GCM-1 / CS-BC-M-CHACHA20POLY1305-1 (steps 7, 8): a Tag Length no AEAD mode offers is General Failure.
-        if (sp.IsAead && sp.TagLength is < 1 or > 16) throw CryptoSupport.Fault(new CryptoFailure(CryptoFailureReason.BadTagLength, "Tag length not valid for this mode."));
+        if (!sp.HasPossibleTagLength) throw CryptoSupport.Fault(new CryptoFailure(CryptoFailureReason.BadTagLength, "Tag length not valid for this mode."));
         // OASIS CS-BC-M-11/-12/-13 (1.4 and 2.1): Decrypt without the IV/Counter/Nonce a mode needs is Invalid Message.
         if (!encrypt && iv is null && correlation is null && sp.DefaultIvLength > 0)
             throw new KmipFault(ResultReason.InvalidMessage, "The IV/Counter/Nonce is missing");

@@ -13,10 +13,15 @@ namespace Kms.Engine.Operations;
 /// </summary>
 internal static class UsageLimits
 {
+    /// <summary>Whether <paramref name="obj"/> has a Usage Limits budget, so that each use must be deducted and saved.</summary>
+    public static bool Applies(ManagedObject obj) => Budget(obj) is not null;
+
+    private static TtlvElement? Budget(ManagedObject obj) => obj.Get(Tag.UsageLimits) is { Type: ItemType.Structure } limits ? limits : null;
+
     /// <summary>Deducts one use of <paramref name="dataLength"/> bytes from <paramref name="obj"/>'s Usage Limits, if it has any.</summary>
     public static void Consume(OperationContext ctx, ManagedObject obj, long dataLength)
     {
-        if (obj.Get(Tag.UsageLimits) is not { Type: ItemType.Structure } limits) return;
+        if (Budget(obj) is not { } limits) return;
         var unit = limits.Find(Tag.UsageLimitsUnit) is { Type: ItemType.Enumeration } u ? (UsageLimitsUnit)u.UInt32 : UsageLimitsUnit.Object;
         long total = limits.Find(Tag.UsageLimitsTotal) is { Type: ItemType.LongInteger } t ? t.Number : 0;
         long left = limits.Find(Tag.UsageLimitsCount) is { Type: ItemType.LongInteger } c ? c.Number : total;
