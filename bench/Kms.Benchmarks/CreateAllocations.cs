@@ -44,27 +44,14 @@ internal static class CreateAllocations
             Console.WriteLine($"  Guid.NewGuid().ToString():                {PerCall(() => Guid.NewGuid().ToString()),8:N0} B");
         }
 
-        string dir = Path.Combine(Path.GetTempPath(), "kms-bench-" + Guid.NewGuid().ToString("N"));
-        try
+        using (var durable = new BenchEngine("create-allocs"))
         {
-            Directory.CreateDirectory(dir);
-            string keyFile = dir + ".key";
-            File.WriteAllText(keyFile, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
-            using var engine = KmsEngine.Open(new EngineOptions
-            {
-                DataDirectory = dir,
-                StoreFactory = o => FasterObjectStore.Open(new FasterStoreOptions { DataDirectory = o.DataDirectory!, MasterKeyFile = keyFile }),
-            });
+            var engine = durable.Engine;
             for (int i = 0; i < 200; i++) { output.ResetWrittenCount(); engine.Process(request, output, caller); }
             long before = GC.GetTotalAllocatedBytes(precise: true);
             for (int i = 0; i < Rounds; i++) { output.ResetWrittenCount(); engine.Process(request, output, caller); }
             long perCreate = (GC.GetTotalAllocatedBytes(precise: true) - before) / Rounds;
             Console.WriteLine($"durable engine Create (all threads, 1 caller): {perCreate,8:N0} B");
-        }
-        finally
-        {
-            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-            try { File.Delete(dir + ".key"); } catch (IOException) { }
         }
     }
 

@@ -20,7 +20,7 @@ public class EngineBenchmarks
     private const int Objects = 2000;
     private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
     private readonly CallerIdentity _caller = new("bench", "socket", null);
-    private string _dir = "";
+    private BenchEngine _bench = null!;
     private KmsEngine _engine = null!;
     private byte[] _get = [];
     private byte[] _getAttributes = [];
@@ -34,11 +34,8 @@ public class EngineBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _dir = Path.Combine(Path.GetTempPath(), "kms-engine-bench-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_dir);
-        var keyFile = Path.Combine(_dir, "master.key");
-        File.WriteAllText(keyFile, Convert.ToHexString(Enumerable.Repeat((byte)9, 32).ToArray()));
-        _engine = KmsEngine.Open(new EngineOptions { DataDirectory = Path.Combine(_dir, "data"), MasterKeyFile = keyFile });
+        _bench = new BenchEngine("engine-ops");
+        _engine = _bench.Engine;
         string id = "";
         for (int i = 0; i < Objects; i++)
         {
@@ -67,8 +64,7 @@ public class EngineBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _engine.Dispose();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        _bench.Dispose();
     }
 
     [Benchmark] public int Get() => Process(_get);

@@ -19,7 +19,7 @@ public class EngineDurableCreateBenchmarks
 {
     private const int CreatesPerInvoke = 256;
     private static readonly CallerIdentity s_caller = new("bench", "socket", "127.0.0.1");
-    private string _directory = "";
+    private BenchEngine _bench = null!;
     private KmsEngine _engine = null!;
     private FasterObjectStore _store = null!;
     private byte[] _create = [];
@@ -32,16 +32,9 @@ public class EngineDurableCreateBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _directory = Path.Combine(Path.GetTempPath(), "kms-bench-create-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(_directory);
-        string keyFile = Path.Combine(_directory, "master.key");
-        File.WriteAllText(keyFile, Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
-        _engine = KmsEngine.Open(new EngineOptions
-        {
-            DataDirectory = Path.Combine(_directory, "data"),
-            MasterKeyFile = keyFile,
-            StoreFactory = o => _store = FasterObjectStore.Open(new FasterStoreOptions { DataDirectory = o.DataDirectory!, MasterKeyFile = o.MasterKeyFile }),
-        });
+        _bench = new BenchEngine("create");
+        _engine = _bench.Engine;
+        _store = _bench.Store;
         _create = CreateAes256Request();
     }
 
@@ -64,8 +57,7 @@ public class EngineDurableCreateBenchmarks
     {
         long groups = _store.GroupCommits;
         Console.WriteLine($"// {Threads} threads: {_creates} creates in {groups} group commits = {(double)_creates / Math.Max(1, groups):F1} creates per fsync");
-        _engine.Dispose();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        _bench.Dispose();
     }
 
     /// <summary>The same creates as <see cref="DurableCreate"/> from <see cref="Threads"/> asynchronous callers awaiting

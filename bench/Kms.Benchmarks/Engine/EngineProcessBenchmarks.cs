@@ -19,7 +19,7 @@ public class EngineProcessBenchmarks
 {
     private static readonly CallerIdentity s_caller = new("bench", "socket", "127.0.0.1");
     private readonly ArrayBufferWriter<byte> _output = new(4096);
-    private string _directory = "";
+    private BenchEngine _bench = null!;
     private KmsEngine _engine = null!;
     private byte[] _get = [];
     private byte[] _create = [];
@@ -32,16 +32,9 @@ public class EngineProcessBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _directory = Path.Combine(Path.GetTempPath(), "kms-bench-engine-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(_directory);
-        string keyFile = Path.Combine(_directory, "master.key");
-        File.WriteAllText(keyFile, Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
-        _engine = KmsEngine.Open(new EngineOptions
-        {
-            DataDirectory = Path.Combine(_directory, "data"),
-            MasterKeyFile = keyFile,
-            StoreFactory = o => _store = FasterObjectStore.Open(new FasterStoreOptions { DataDirectory = o.DataDirectory!, MasterKeyFile = o.MasterKeyFile }),
-        });
+        _bench = new BenchEngine("engine");
+        _engine = _bench.Engine;
+        _store = _bench.Store;
 
         _create = Message(Operation.Create, CreateAesPayload());
         string id = Success(_create).Find(Tag.UniqueIdentifier)!.Text;
@@ -69,8 +62,7 @@ public class EngineProcessBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _engine.Dispose();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        _bench.Dispose();
     }
 
     /// <summary>Get of an AES-256 key by Unique Identifier.</summary>
