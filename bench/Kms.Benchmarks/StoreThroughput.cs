@@ -17,7 +17,7 @@ internal static class StoreThroughput
         MasterKeyFile = WriteKey(dir),
         IndexBuckets = indexBuckets,
         KvMemoryBytes = 1L << 28,
-        LogMemoryBytes = 1L << 26,
+        LogSegmentBytes = 1L << 26,
         PageBytes = 1L << 22,
     };
 

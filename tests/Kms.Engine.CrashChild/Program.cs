@@ -16,7 +16,7 @@ int cycle = int.Parse(args[2]), workers = int.Parse(args[3]);
 var store = FasterObjectStore.Open(new FasterStoreOptions
 {
     DataDirectory = dataDir, MasterKeyFile = keyFile, CheckpointEveryCommits = 300,
-    IndexBuckets = 1 << 12, KvMemoryBytes = 1 << 22, LogMemoryBytes = 1 << 22, PageBytes = 1 << 20,
+    IndexBuckets = 1 << 12, KvMemoryBytes = 1 << 22, LogSegmentBytes = 1 << 22, PageBytes = 1 << 20,
 });
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
 var gate = new object();

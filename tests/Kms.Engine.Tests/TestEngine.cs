@@ -49,7 +49,7 @@ internal sealed class TestEngine : IDisposable
             MasterKeyFile = keyFile,
             IndexBuckets = 1 << 12,
             KvMemoryBytes = 1 << 22,
-            LogMemoryBytes = 1 << 22,
+            LogSegmentBytes = 1 << 22,
             PageBytes = 1 << 20,
         });
     }

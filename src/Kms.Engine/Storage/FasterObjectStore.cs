@@ -12,46 +12,42 @@ using KvFunctions = SpanByteFunctions_ByteArrayOutput<Empty>;
 using KvSession = ClientSession<SpanByte, SpanByte, SpanByte, byte[], Empty, SpanByteFunctions_ByteArrayOutput<Empty>>;
 
 /// <summary>
-/// <see cref="IObjectStore"/> on Microsoft.FASTER.Core: a FasterLog write-ahead log (group commit) in
-/// front of a FasterKV holding the sealed records, an in-memory inverted index, and AES-256-GCM at rest.
+/// <see cref="IObjectStore"/> on Microsoft.FASTER.Core: a write-ahead log (<see cref="WriteAheadLog"/>, group commit)
+/// in front of a FasterKV holding the sealed records, an in-memory inverted index, and AES-256-GCM at rest.
 /// </summary>
 /// <remarks>
 /// <para><b>Commit path.</b> The caller briefly takes the striped locks of its ids (sorted order, so no deadlock):
 /// if another commit in flight owns one of the stripes, it waits for that commit's task (no thread blocked) and
 /// tries again; otherwise it checks every expected version against the index, makes itself the owner of its
-/// stripes and drops the locks. It then seals the new records and one log entry holding the whole commit, hands
-/// it to the commit loop and returns a task. The commit loop (one thread) appends every waiting entry to the
-/// log, makes them durable with one <c>FasterLog</c> commit (one fsync for the group), applies them to
-/// FasterKV and the index, frees their stripes and completes their tasks (continuations run on the thread
-/// pool). No caller thread waits for the disk.</para>
+/// stripes and drops the locks. It then seals the new records into one log entry holding the whole commit, hands
+/// it to the commit loop and returns a task. The commit loop (one thread) gathers every waiting entry into one
+/// log group, seals and writes it and waits for its fsync (one per group), applies the entries to FasterKV and
+/// the index, frees their stripes and completes their tasks (continuations run on the thread pool). No caller
+/// thread waits for the disk.</para>
 /// <para><b>Linearisation point.</b> A commit takes effect when the commit loop applies it, after it is durable
 /// and while it still owns the stripes of all its ids. Commits on disjoint stripes share nothing; commits
 /// sharing a stripe are ordered by its ownership, and that order is also their order in the log.
 /// Reads take no lock and see each write once it is applied; a reader racing a multi-write commit may see
 /// some of its writes before the others (durability and conflict checks are all-or-nothing).</para>
 /// <para><b>Recovery.</b> FasterKV recovers its latest checkpoint, which carries the log address below which
-/// every entry was applied before the checkpoint began; the log tail from that address is replayed (each
-/// entry authenticated by its GCM tag and applied whole: replay is a blind re-apply in log order, so
-/// re-applying entries already in the checkpoint is harmless). FasterLog recovers only up to its last
-/// commit record, so an entry is either durable whole or absent. The index is rebuilt from the records.</para>
+/// every entry was applied before the checkpoint began; the log from that address is replayed (each group
+/// authenticated by its GCM tag and applied whole: replay is a blind re-apply in log order, so re-applying
+/// entries already in the checkpoint is harmless). A group is either durable whole or absent (a torn last group
+/// fails its tag and ends the log). The index is rebuilt from the records.</para>
 /// </remarks>
 public sealed class FasterObjectStore : IObjectStore
 {
     private const int LockStripes = 4096;
     private const int FullIndexEvery = 8;
     private static readonly TimeSpan GroupWindow = TimeSpan.FromMicroseconds(200);
-    private const long FirstLogAddress = 64; // FASTER's first valid log address
     private static ReadOnlySpan<byte> MetaKey => "meta"u8; // 4 bytes: never a 16-byte storage key
-    private static ReadOnlySpan<byte> WalAssociated => "kms/wal/v1"u8;
 
     private readonly FasterStoreOptions _options;
     private readonly FileStream _dirLock;
     private readonly StoreCrypto _crypto;
     private readonly IDevice _kvDevice;
     private readonly FasterKV<SpanByte, SpanByte> _kv;
-    private readonly IDevice _logDevice;
-    private readonly FasterLog _log;
-    private readonly SparseLogCommitManager _logCommits;
+    private readonly WriteAheadLog _log;
     private readonly ConcurrentQueue<KvSession> _sessions = new();
     private readonly KvSession _applySession;
     private readonly TermIndex _index = new();
@@ -62,7 +58,6 @@ public sealed class FasterObjectStore : IObjectStore
 
     private readonly ConcurrentQueue<PendingCommit> _queue = new();
     private readonly ManualResetEventSlim _wake = new(false);
-    private readonly ManualResetEventSlim _durable = new(false, spinCount: 1);
     private readonly Thread _committer;
     private volatile bool _stopping;
     private volatile bool _committerExited;
@@ -144,21 +139,8 @@ public sealed class FasterObjectStore : IObjectStore
             }
             _applySession = NewSession();
 
-            _logDevice = Devices.CreateLogDevice(Path.Combine(root, "wal", "wal.log"), preallocateFile: false);
-            _log = new FasterLog(new FasterLogSettings
-            {
-                LogDevice = _logDevice,
-                MemorySize = options.LogMemoryBytes,
-                PageSize = options.PageBytes,
-                SegmentSize = Math.Max(options.PageBytes * 4, 1L << 26),
-                LogCommitManager = _logCommits = new SparseLogCommitManager(Path.Combine(root, "wal")),
-                // Commit records go into the log itself (one device write per group commit instead of a data
-                // write plus a new commit file); the per-entry checksum is what FastCommitMode requires.
-                FastCommitMode = true,
-                LogChecksum = LogChecksumType.PerEntry,
-                TryRecoverLatest = true,
-                AutoRefreshSafeTailAddress = false,
-            });
+            // A segment holds at least two of the largest entries (half a page each), so every entry fits in a group.
+            _log = new WriteAheadLog(Path.Combine(root, "wal"), Math.Max(options.LogSegmentBytes, 2 * options.PageBytes), _crypto);
 
             Recover(kvRecovered);
         }
@@ -168,13 +150,10 @@ public sealed class FasterObjectStore : IObjectStore
             _dirLock.Dispose();
             _applySession?.Dispose();
             _log?.Dispose();
-            _logCommits?.Dispose();
             _kv?.Dispose();
-            _logDevice?.Dispose();
             _kvDevice?.Dispose();
             _crypto.Dispose();
             _wake.Dispose();
-            _durable.Dispose();
             throw;
         }
         _lastCheckpointTicks = Stopwatch.GetTimestamp();
@@ -219,31 +198,8 @@ public sealed class FasterObjectStore : IObjectStore
         long covered = 0;
         if (TryReadRaw(_applySession, MetaKey, out var meta) && meta.Length == 8)
             covered = BinaryPrimitives.ReadInt64LittleEndian(meta);
-        // Starting without a checkpoint is only sound if the log still holds everything (never truncated);
-        // a checkpoint that covers more than the log holds means the log was lost.
-        if (!kvRecovered && _log.BeginAddress > FirstLogAddress)
-            throw new InvalidOperationException("The store's checkpoint cannot be recovered and the write-ahead log was truncated: the data directory is damaged.");
-        if (covered > _log.TailAddress)
-            throw new InvalidOperationException("The store's write-ahead log is shorter than its checkpoint: the data directory is damaged.");
-        long from = Math.Max(covered, _log.BeginAddress);
-        long end = _log.TailAddress;
-        int replayed = 0;
-        if (from < end)
-        {
-            using var iter = _log.Scan(from, end);
-            while (true)
-            {
-                byte[] entry; int length; long address;
-                while (!iter.GetNext(out entry, out length, out address))
-                {
-                    if (!iter.WaitAsync().AsTask().GetAwaiter().GetResult())
-                        goto done;
-                }
-                ApplyLogEntry(entry.AsSpan(0, length), address);
-                replayed++;
-            }
-        done:;
-        }
+        // Starting without a checkpoint is only sound if the log still holds everything (never truncated).
+        int replayed = _log.Replay(covered, logMayStartLater: kvRecovered, ApplyLogGroup);
         _commitsSinceCheckpoint = replayed;
 
         // Rebuild the index from a raw scan of the hybrid log in address order: the last record of a key
@@ -279,36 +235,40 @@ public sealed class FasterObjectStore : IObjectStore
             WriteMeta(0);
     }
 
-    /// <summary>Applies one authenticated log entry to FasterKV (not to the index). Layout: count (4) ‖ { key (16) ‖ length (4, −1 = delete) ‖ sealed record }*.</summary>
-    private void ApplyLogEntry(ReadOnlySpan<byte> sealedEntry, long address)
+    /// <summary>Applies one authenticated log group to FasterKV (not to the index): { entry length (4) ‖ entry }*.</summary>
+    private void ApplyLogGroup(ReadOnlySpan<byte> group, long address)
     {
-        if (sealedEntry.Length < StoreCrypto.Overhead + 4)
-            throw new InvalidOperationException($"Write-ahead log entry at {address} is malformed.");
-        byte[] plain = ArrayPool<byte>.Shared.Rent(sealedEntry.Length - StoreCrypto.Overhead);
-        try
+        int pos = 0;
+        while (pos < group.Length)
         {
-            var p = plain.AsSpan(0, sealedEntry.Length - StoreCrypto.Overhead);
-            if (!_crypto.TryOpen(sealedEntry, WalAssociated, p))
-                throw new InvalidOperationException($"Write-ahead log entry at {address} fails its integrity check.");
-            int count = BinaryPrimitives.ReadInt32LittleEndian(p);
-            int pos = 4;
-            for (int i = 0; i < count; i++)
-            {
-                if (pos + StoreCrypto.StorageKeySize + 4 > p.Length) throw new InvalidOperationException($"Write-ahead log entry at {address} is malformed.");
-                var key = p.Slice(pos, StoreCrypto.StorageKeySize);
-                int len = BinaryPrimitives.ReadInt32LittleEndian(p[(pos + StoreCrypto.StorageKeySize)..]);
-                pos += StoreCrypto.StorageKeySize + 4;
-                if (len < 0) { DeleteRaw(_applySession, key); continue; }
-                if (pos + len > p.Length) throw new InvalidOperationException($"Write-ahead log entry at {address} is malformed.");
-                UpsertRaw(_applySession, key, p.Slice(pos, len));
-                pos += len;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(plain, clearArray: true);
+            if (group.Length - pos < 4) throw Malformed(address);
+            int length = BinaryPrimitives.ReadInt32LittleEndian(group[pos..]);
+            pos += 4;
+            if (length < 4 || length > group.Length - pos) throw Malformed(address);
+            ApplyLogEntry(group.Slice(pos, length), address);
+            pos += length;
         }
     }
+
+    /// <summary>Applies one log entry. Layout: count (4) ‖ { key (16) ‖ length (4, −1 = delete) ‖ sealed record }*.</summary>
+    private void ApplyLogEntry(ReadOnlySpan<byte> p, long address)
+    {
+        int count = BinaryPrimitives.ReadInt32LittleEndian(p);
+        int pos = 4;
+        for (int i = 0; i < count; i++)
+        {
+            if (pos + StoreCrypto.StorageKeySize + 4 > p.Length) throw Malformed(address);
+            var key = p.Slice(pos, StoreCrypto.StorageKeySize);
+            int len = BinaryPrimitives.ReadInt32LittleEndian(p[(pos + StoreCrypto.StorageKeySize)..]);
+            pos += StoreCrypto.StorageKeySize + 4;
+            if (len < 0) { DeleteRaw(_applySession, key); continue; }
+            if (len > p.Length - pos) throw Malformed(address);
+            UpsertRaw(_applySession, key, p.Slice(pos, len));
+            pos += len;
+        }
+    }
+
+    private static InvalidOperationException Malformed(long address) => new($"Write-ahead log group at {address} is malformed.");
 
     // ---------------------------------------------------------------- reads
 
@@ -526,10 +486,10 @@ public sealed class FasterObjectStore : IObjectStore
     }
 
     /// <summary>
-    /// Seals the claimed commit (records and one log entry) and hands it to the commit loop. Each record is sealed
-    /// straight into the entry's plaintext (count ‖ { key ‖ length ‖ sealed record }*), which stays rented until the
-    /// commit is applied (the records are upserted from it); the sealed entry is rented too and only lives until the
-    /// log has copied it. No array per record or per entry.
+    /// Seals the claimed commit's records into one log entry and hands it to the commit loop. Each record is sealed
+    /// straight into the entry (count ‖ { key ‖ length ‖ sealed record }*), which stays rented until the commit is
+    /// applied (the records are upserted from it); the log seals the entry again as part of its group. No array per
+    /// record or per entry.
     /// </summary>
     private ValueTask<CommitStatus> Submit(PendingCommit pending, IReadOnlyList<ObjectWrite> writes)
     {
@@ -550,7 +510,7 @@ public sealed class FasterObjectStore : IObjectStore
                 pending.ValueLengths[i] = plainLength + StoreCrypto.Overhead;
                 entryLength += plainLength + StoreCrypto.Overhead;
             }
-            if (entryLength + StoreCrypto.Overhead > _maxEntryBytes)
+            if (entryLength > _maxEntryBytes)
                 throw new ArgumentException("The commit is larger than the store's page size allows.", nameof(writes));
 
             pending.Plain = ArrayPool<byte>.Shared.Rent(entryLength);
@@ -582,9 +542,7 @@ public sealed class FasterObjectStore : IObjectStore
                 pos += sealedLength;
             }
 
-            pending.EntryLength = entryLength + StoreCrypto.Overhead;
-            pending.Entry = ArrayPool<byte>.Shared.Rent(pending.EntryLength);
-            _crypto.Seal(p, WalAssociated, pending.Entry.AsSpan(0, pending.EntryLength));
+            pending.EntryLength = entryLength;
 
             pending.Ids = new string[n];
             for (int i = 0; i < n; i++) pending.Ids[i] = writes[i].Id;
@@ -634,16 +592,16 @@ public sealed class FasterObjectStore : IObjectStore
 
     private void CommitLoop()
     {
-        var batch = new List<PendingCommit>();
+        var waiting = new List<PendingCommit>();
+        Span<byte> length = stackalloc byte[4];
         try
         {
             while (true)
             {
                 _wake.Wait(TimeSpan.FromMilliseconds(500));
                 _wake.Reset();
-                batch.Clear();
-                while (_queue.TryDequeue(out var p)) batch.Add(p);
-                if (batch.Count > 0)
+                while (_queue.TryDequeue(out var p)) waiting.Add(p);
+                if (waiting.Count > 0)
                 {
                     // Group commit: callers that have claimed their stripes and are sealing their entries join this
                     // fsync instead of waiting for the next one. Only while such a commit is in preparation, and
@@ -653,28 +611,37 @@ public sealed class FasterObjectStore : IObjectStore
                         long windowStart = Stopwatch.GetTimestamp();
                         var spin = new SpinWait();
                         while (Volatile.Read(ref _preparing) > 0 && Stopwatch.GetElapsedTime(windowStart) < GroupWindow) spin.SpinOnce(sleep1Threshold: -1);
-                        while (_queue.TryDequeue(out var p)) batch.Add(p);
+                        while (_queue.TryDequeue(out var p)) waiting.Add(p);
                     }
-                    try
+                    for (int start = 0, end; start < waiting.Count; start = end)
                     {
-                        foreach (var p in batch)
+                        end = start;
+                        try
                         {
-                            _log.Enqueue(p.Entry.AsSpan(0, p.EntryLength));
-                            p.ReturnEntry();
+                            _log.BeginGroup();
+                            for (; end < waiting.Count && (end == start || _log.PayloadWith(4 + waiting[end].EntryLength) <= _log.MaxPayload); end++)
+                            {
+                                var p = waiting[end];
+                                BinaryPrimitives.WriteInt32LittleEndian(length, p.EntryLength);
+                                _log.Append(length);
+                                _log.Append(p.Plain.AsSpan(0, p.EntryLength));
+                            }
+                            _log.CommitGroup();
+                            for (int k = start; k < end; k++) Apply(waiting[k]);
                         }
-                        WaitDurable(_log.CommitAsync());
-                        foreach (var p in batch) Apply(p);
+                        catch (Exception ex)
+                        {
+                            _failure = ex;
+                            for (int k = start; k < waiting.Count; k++) Complete(waiting[k], ex);
+                            waiting.Clear();
+                            FailQueued(ex);
+                            return;
+                        }
+                        for (int k = start; k < end; k++) Complete(waiting[k], null);
+                        _commitsSinceCheckpoint += end - start;
+                        Interlocked.Increment(ref _groupCommits);
                     }
-                    catch (Exception ex)
-                    {
-                        _failure = ex;
-                        foreach (var p in batch) Complete(p, ex);
-                        FailQueued(ex);
-                        return;
-                    }
-                    foreach (var p in batch) Complete(p, null);
-                    _commitsSinceCheckpoint += batch.Count;
-                    Interlocked.Increment(ref _groupCommits);
+                    waiting.Clear();
                 }
                 MaybeCheckpoint(force: false);
                 if (_stopping && _queue.IsEmpty) break;
@@ -691,24 +658,6 @@ public sealed class FasterObjectStore : IObjectStore
             _committerExited = true;
             FailQueued(new ObjectDisposedException(nameof(FasterObjectStore)));
         }
-    }
-
-    /// <summary>
-    /// Blocks the commit loop until the log's flush and commit record are on disk. It sleeps on an event rather than
-    /// <c>Task.Wait</c>, which spins first: on a loaded machine the spin took CPU from the requests.
-    /// </summary>
-    private void WaitDurable(ValueTask commit)
-    {
-        if (!commit.IsCompleted)
-        {
-            _durable.Reset();
-            var task = commit.AsTask();
-            task.ContinueWith(static (_, e) => ((ManualResetEventSlim)e!).Set(), _durable, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            _durable.Wait();
-            task.GetAwaiter().GetResult();
-            return;
-        }
-        commit.GetAwaiter().GetResult();
     }
 
     private void Apply(PendingCommit p)
@@ -806,17 +755,13 @@ public sealed class FasterObjectStore : IObjectStore
         _wake.Set();
         _committer.Join();
         _disposed = true;
-        try { _log.Commit(spinWait: true); } catch (Exception) { /* the log may have failed; nothing more to save */ }
         _applySession.Dispose();
         while (_sessions.TryDequeue(out var s)) s.Dispose();
         _log.Dispose();
-        _logCommits.Dispose();
         _kv.Dispose();
-        _logDevice.Dispose();
         _kvDevice.Dispose();
         _crypto.Dispose();
         _wake.Dispose();
-        _durable.Dispose();
         _dirLock.Dispose();
     }
 
@@ -831,20 +776,13 @@ public sealed class FasterObjectStore : IObjectStore
         internal readonly long[] Sequences = new long[count];
         internal readonly string[]?[] Terms = new string[count][];
         internal string[]? Ids;
-        // Rented: the entry's plaintext until the commit is applied, the sealed entry until the log has copied it.
+        // Rented: the log entry (sealed records and their keys) until the commit is applied.
         internal byte[]? Plain;
-        internal byte[]? Entry;
         internal int EntryLength;
 
-        internal void ReturnEntry()
-        {
-            if (Interlocked.Exchange(ref Entry, null) is { } entry) ArrayPool<byte>.Shared.Return(entry, clearArray: true);
-        }
-
-        /// <summary>Returns both rented buffers (once; the commit is complete or failed, nothing reads them any more).</summary>
+        /// <summary>Returns the rented entry (once; the commit is complete or failed, nothing reads it any more).</summary>
         internal void ReturnBuffers()
         {
-            ReturnEntry();
             if (Interlocked.Exchange(ref Plain, null) is { } plain) ArrayPool<byte>.Shared.Return(plain, clearArray: true);
         }
         // Continuations run on the thread pool: the commit loop never runs request code.

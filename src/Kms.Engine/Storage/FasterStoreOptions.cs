@@ -2,7 +2,7 @@ namespace Kms.Engine.Storage;
 
 /// <summary>
 /// Configuration of <see cref="FasterObjectStore"/>. Directory layout under <see cref="DataDirectory"/>:
-/// <c>keys/</c> (the wrapped data key), <c>wal/</c> (FasterLog write-ahead log and its commit records),
+/// <c>keys/</c> (the wrapped data key), <c>wal/</c> (write-ahead log segments and spare segment files),
 /// <c>kv/</c> (FasterKV hybrid log, the state), <c>checkpoints/</c> (FasterKV checkpoints), and
 /// <c>master.key</c> only when the store generated its own master key.
 /// </summary>
@@ -49,8 +49,11 @@ public sealed record FasterStoreOptions
     /// <summary>In-memory part of the FasterKV hybrid log, in bytes.</summary>
     public long KvMemoryBytes { get; init; } = 1L << 25;
 
-    /// <summary>In-memory part of the write-ahead log, in bytes.</summary>
-    public long LogMemoryBytes { get; init; } = 1L << 24;
+    /// <summary>
+    /// Size of one write-ahead log segment file, in bytes (a multiple of 4 KiB, at least twice <see cref="PageBytes"/>).
+    /// Checkpoints free whole segments, which are kept and reused as the log's next segments.
+    /// </summary>
+    public long LogSegmentBytes { get; init; } = 1L << 26;
 
     /// <summary>
     /// Page size of both logs, in bytes: a single record, and a single commit, must fit in one page

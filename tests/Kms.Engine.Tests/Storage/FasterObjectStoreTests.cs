@@ -137,7 +137,7 @@ public sealed class FasterObjectStoreTests
         using (var store = FasterObjectStore.Open(new FasterStoreOptions
         {
             DataDirectory = dir.Data, MasterKeyFile = dir.KeyFile, CheckpointEveryCommits = 50,
-            IndexBuckets = 1 << 12, KvMemoryBytes = 1 << 22, LogMemoryBytes = 1 << 22, PageBytes = 1 << 20,
+            IndexBuckets = 1 << 12, KvMemoryBytes = 1 << 22, LogSegmentBytes = 1 << 22, PageBytes = 1 << 20,
         }))
         {
             for (int i = 0; i < 400; i++)
@@ -248,7 +248,7 @@ public sealed class FasterObjectStoreTests
         Environment.SetEnvironmentVariable(name, Convert.ToBase64String(Enumerable.Repeat((byte)3, 32).ToArray()));
         try
         {
-            var options = new FasterStoreOptions { DataDirectory = dir.Data, MasterKeyEnvironmentVariable = name, IndexBuckets = 1 << 12, KvMemoryBytes = 1 << 22, LogMemoryBytes = 1 << 22, PageBytes = 1 << 20 };
+            var options = new FasterStoreOptions { DataDirectory = dir.Data, MasterKeyEnvironmentVariable = name, IndexBuckets = 1 << 12, KvMemoryBytes = 1 << 22, LogSegmentBytes = 1 << 22, PageBytes = 1 << 20 };
             using (var store = FasterObjectStore.Open(options))
                 Assert.Equal(CommitStatus.Committed, store.Commit([W.Put("a", 0, "v")]));
             Assert.False(File.Exists(Path.Combine(dir.Data, "master.key")));
@@ -265,7 +265,7 @@ public sealed class FasterObjectStoreTests
     {
         using var dir = new TempStoreDir(keyByte: null);
         var warnings = new List<string>();
-        var options = new FasterStoreOptions { DataDirectory = dir.Data, Warn = warnings.Add, IndexBuckets = 1 << 12, KvMemoryBytes = 1 << 22, LogMemoryBytes = 1 << 22, PageBytes = 1 << 20 };
+        var options = new FasterStoreOptions { DataDirectory = dir.Data, Warn = warnings.Add, IndexBuckets = 1 << 12, KvMemoryBytes = 1 << 22, LogSegmentBytes = 1 << 22, PageBytes = 1 << 20 };
         using (var store = FasterObjectStore.Open(options))
             Assert.Equal(CommitStatus.Committed, store.Commit([W.Put("a", 0, "v")]));
         string keyFile = Path.Combine(dir.Data, "master.key");
@@ -336,9 +336,9 @@ public sealed class FasterObjectStoreTests
         using (var recovered = FasterObjectStore.Open(dir.Options() with { DataDirectory = clean }))
             Assert.Equal(5, recovered.Count);
 
-        string wal = Directory.GetFiles(Path.Combine(copy, "wal"), "wal.log.*").Single();
+        string wal = Directory.GetFiles(Path.Combine(copy, "wal"), "0*.seg").Single();
         byte[] bytes = File.ReadAllBytes(wal);
-        bytes[64 + 12 + 40] ^= 0x01; // inside the first entry's ciphertext
+        bytes[WriteAheadLog.HeaderSize + 12 + 40] ^= 0x01; // inside the first group's ciphertext
         File.WriteAllBytes(wal, bytes);
         var ex = Assert.Throws<InvalidOperationException>(() => FasterObjectStore.Open(dir.Options() with { DataDirectory = copy }).Dispose());
         Assert.Contains("integrity", ex.Message);

@@ -24,7 +24,7 @@ internal sealed class TempStoreDir : IDisposable
         ClearOnStart = clear,
         IndexBuckets = 1 << 12,
         KvMemoryBytes = 1 << 22,
-        LogMemoryBytes = 1 << 22,
+        LogSegmentBytes = 1 << 22,
         PageBytes = 1 << 20,
     };
 
