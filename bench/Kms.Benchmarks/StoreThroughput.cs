@@ -31,7 +31,7 @@ internal static class StoreThroughput
     /// <summary>Durable single-object creates per second at 1, 16 and 64 concurrent callers, store only.</summary>
     public static void DurableCreates(double seconds)
     {
-        Console.WriteLine($"durable store creates: each CommitAsync completes after the FasterLog commit (O_DSYNC write) of its entry; {seconds:F0} s per level");
+        Console.WriteLine($"durable store creates: each CommitAsync completes after the write-ahead log group holding it is written and fsynced; {seconds:F0} s per level");
         var body = new byte[256];
         System.Security.Cryptography.RandomNumberGenerator.Fill(body);
         foreach (int callers in new[] { 1, 16, 64 })
