@@ -4,7 +4,7 @@ using Kms.Benchmarks;
 
 // Console modes (throughput at N concurrent callers does not fit BenchmarkDotNet):
 //   durable-creates [seconds]   durable single-object store creates/s at 1, 16 and 64 callers
-//   engine-creates [seconds]    durable AES-256 Creates/s through KmsEngine.ProcessAsync, with CPU µs per create
+//   engine-creates [seconds] [callers,…]  durable AES-256 Creates/s through KmsEngine.ProcessAsync, with CPU µs per create
 //   create-allocs               bytes allocated by one AES-256 Create, whole and by phase
 //   locate-1m [records]         FindByTerms by tag over 1M records
 // Anything else goes to BenchmarkDotNet.
@@ -14,7 +14,8 @@ switch (args.FirstOrDefault())
         StoreThroughput.DurableCreates(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5);
         break;
     case "engine-creates":
-        StoreThroughput.EngineCreates(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5);
+        StoreThroughput.EngineCreates(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 5,
+            args.Length > 2 ? args[2].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray() : [1, 16, 64]);
         break;
     case "create-allocs":
         CreateAllocations.Run();

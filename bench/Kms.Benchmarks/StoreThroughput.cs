@@ -56,12 +56,12 @@ internal static class StoreThroughput
     /// no sockets or TLS) at 1, 16 and 64 concurrent callers, with the process CPU time per create: the engine's and
     /// the store's share of a server's CPU per create.
     /// </summary>
-    public static void EngineCreates(double seconds)
+    public static void EngineCreates(double seconds, int[] levels)
     {
         Console.WriteLine($"durable engine creates (KmsEngine.ProcessAsync, AES-256 Create, no transport); {seconds:F0} s per level");
         var caller = new Kms.Engine.CallerIdentity("bench", "socket", "127.0.0.1");
         byte[] request = Engine.EngineDurableCreateBenchmarks.CreateAes256Request();
-        foreach (int callers in new[] { 1, 16, 64 })
+        foreach (int callers in levels)
         {
             string dir = Path.Combine(Path.GetTempPath(), "kms-bench-" + Guid.NewGuid().ToString("N"));
             try
