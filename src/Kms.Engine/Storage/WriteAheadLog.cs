@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace Kms.Engine.Storage;
@@ -24,12 +25,13 @@ namespace Kms.Engine.Storage;
 /// after the previous one is on disk): that is corruption, and the store refuses to open. After replay, writing
 /// resumes at the start of the next segment behind a marker, so a torn group's remains are never read again.</para>
 /// </remarks>
-internal sealed class WriteAheadLog : IDisposable
+internal sealed partial class WriteAheadLog : IDisposable
 {
     internal const int HeaderSize = 16;
     private const uint GroupKind = 0x314C4157;       // "WAL1"
     private const uint NextSegmentKind = 0x4E4C4157; // "WALN"
     private const int ZeroChunk = 1 << 20;
+    private const int MaxSpares = 4; // kept for reuse; a burst's further segments are deleted once truncated
     private static ReadOnlySpan<byte> AssociatedPrefix => "kms/wal/v2"u8;
 
     private readonly string _directory;
@@ -219,7 +221,10 @@ internal sealed class WriteAheadLog : IDisposable
         _filled = RandomAccess.GetLength(Segment(segment + 1, create: true));
     }
 
-    /// <summary>Drops the segments that lie wholly below <paramref name="address"/> (covered by a checkpoint); their files are kept as spares.</summary>
+    /// <summary>
+    /// Drops the segments that lie wholly below <paramref name="address"/> (covered by a checkpoint); up to
+    /// <see cref="MaxSpares"/> of their files are kept as spares for the next segments, the others deleted.
+    /// </summary>
     internal void TruncateUntil(long address)
     {
         long keep = Math.Min(address, _tail) / _segmentBytes;
@@ -227,9 +232,15 @@ internal sealed class WriteAheadLog : IDisposable
         {
             if (_open.Remove(s, out var h)) h.Dispose();
             string path = SegmentPath(s);
-            if (File.Exists(path)) File.Move(path, Path.Combine(_directory, $"spare-{s:D12}.seg"), overwrite: true);
+            if (!File.Exists(path)) continue;
+            if (Directory.GetFiles(_directory, "spare-*.seg").Length < MaxSpares) File.Move(path, Path.Combine(_directory, $"spare-{s:D12}.seg"), overwrite: true);
+            else File.Delete(path);
         }
-        if (keep * _segmentBytes > _begin) _begin = keep * _segmentBytes;
+        if (keep * _segmentBytes > _begin)
+        {
+            _begin = keep * _segmentBytes;
+            SyncDirectory();
+        }
     }
 
     private static void WriteHeader(Span<byte> header, uint kind, int payload, long address)
@@ -262,11 +273,35 @@ internal sealed class WriteAheadLog : IDisposable
         {
             if (!create) throw new InvalidOperationException($"Write-ahead log segment {segment} is missing.");
             if (Directory.GetFiles(_directory, "spare-*.seg").FirstOrDefault() is { } spare) File.Move(spare, path);
+            h = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+            SyncDirectory(); // the new name must survive a power loss as surely as the groups written into it
         }
-        h = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        else h = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
         _open[segment] = h;
         return h;
     }
+
+    /// <summary>fsync of the log folder, which makes created and renamed entries durable (POSIX; NTFS journals them).</summary>
+    private void SyncDirectory()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        int fd = Open(_directory, 0 /* O_RDONLY */);
+        if (fd < 0) throw new IOException($"Cannot open the log folder for fsync (errno {Marshal.GetLastPInvokeError()}).");
+        try
+        {
+            if (FSync(fd) != 0) throw new IOException($"fsync of the log folder failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
+        finally { _ = Close(fd); }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int FSync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
 
     public void Dispose()
     {

@@ -18,11 +18,11 @@ public sealed class LogBoundsTests
             beginBefore = store.LogBeginAddress;
             for (int i = 0; i < 600; i++)
                 Assert.Equal(CommitStatus.Committed, store.Commit([W.Put($"k{i % 40}", i / 40, $"v{i}{pad}", "all")]));
-            Assert.True(store.LogBeginAddress > beginBefore, $"log begin address {store.LogBeginAddress} did not move past {beginBefore}");
         } // the final checkpoint truncates the log up to everything applied
-        // Truncated segments are kept as spares for the log's next segments, not left to grow the folder.
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(dir.Data, "wal"), "spare-*.seg"));
-        Assert.True(Directory.GetFiles(Path.Combine(dir.Data, "wal"), "*.seg").Length <= 4);
+        // Truncated segments are kept as spares for the log's next segments (a few at most), not left to grow the folder.
+        int spares = Directory.GetFiles(Path.Combine(dir.Data, "wal"), "spare-*.seg").Length;
+        Assert.InRange(spares, 1, 4);
+        Assert.Single(Directory.GetFiles(Path.Combine(dir.Data, "wal"), "0*.seg"));
         using (var store = FasterObjectStore.Open(options))
         {
             Assert.True(store.LogBeginAddress > beginBefore, $"log begin address {store.LogBeginAddress} did not move past {beginBefore}");
