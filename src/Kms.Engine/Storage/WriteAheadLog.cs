@@ -97,8 +97,13 @@ internal sealed partial class WriteAheadLog : IDisposable
             if (kind == NextSegmentKind) { position = (segment + 1) * _segmentBytes; continue; }
             if (!authentic)
             {
-                // A torn last group is followed by nothing valid; anything valid behind it means the group was durable.
-                if (TryReadGroup(handle, position + HeaderSize + payload, header, ref buffer, out _, out _, out bool nextAuthentic) && nextAuthentic)
+                // A torn last group is followed by nothing valid; anything valid behind it (a group, or the marker that
+                // closes the segment) was written after this group was on disk, so this group is damaged, not torn.
+                long behind = position + HeaderSize + payload;
+                if (_segmentBytes - behind % _segmentBytes < HeaderSize) behind = (segment + 1) * _segmentBytes;
+                if (File.Exists(SegmentPath(behind / _segmentBytes))
+                    && TryReadGroup(Segment(behind / _segmentBytes), behind, header, ref buffer, out uint nextKind, out _, out bool nextAuthentic)
+                    && (nextAuthentic || nextKind == NextSegmentKind))
                     throw new InvalidOperationException($"Write-ahead log group at {position} fails its integrity check.");
                 break;
             }

@@ -104,6 +104,26 @@ public sealed class WriteAheadLogTests : IDisposable
     }
 
     [Fact]
+    public void A_damaged_last_group_of_a_closed_segment_refuses_the_open()
+    {
+        long last = 0;
+        using (var log = Open(out _))
+        {
+            // Fill segment 0 until the next group no longer fits: the log closes it with a marker and moves on.
+            while (log.TailAddress < Segment)
+            {
+                long before = log.TailAddress;
+                Commit(log, new string('q', 20_000));
+                if (log.TailAddress <= Segment) last = before; // else the group went to segment 1, behind a marker
+            }
+        }
+        using (var f = File.OpenHandle(SegmentFile(0), FileMode.Open, FileAccess.ReadWrite))
+            RandomAccess.Write(f, new byte[] { 0x55 }, last + WriteAheadLog.HeaderSize + 100);
+        var ex = Assert.Throws<InvalidOperationException>(() => Open(out _).Dispose());
+        Assert.Contains("integrity", ex.Message);
+    }
+
+    [Fact]
     public void A_group_copied_to_another_place_is_not_replayed()
     {
         long first, second;
