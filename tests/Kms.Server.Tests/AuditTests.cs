@@ -36,6 +36,67 @@ public sealed class AuditSinkTests
     }
 
     [Fact]
+    public void EntriesFromManyThreadsAreAllWrittenInTheOrderEachThreadRecordedThem()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "kms-audit-" + Guid.NewGuid().ToString("N")[..8]);
+        string path = Path.Combine(dir, "audit.jsonl");
+        const int threads = 4, perThread = 20_000;   // ~4.5 MB of lines: more than the writer's buffer, so Record waits at times
+        try
+        {
+            using (var sink = new JsonLinesAuditSink(path))
+            {
+                var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+                {
+                    var caller = new CallerIdentity("user-" + t, "socket", "127.0.0.1:5000");
+                    for (int i = 0; i < perThread; i++)
+                        sink.Record(new AuditEntry(DateTimeOffset.UnixEpoch, caller, Operation.Get, i.ToString(System.Globalization.CultureInfo.InvariantCulture), ResultStatus.Success, null, TimeSpan.Zero));
+                })).ToList();
+                workers.ForEach(w => w.Start());
+                workers.ForEach(w => w.Join());
+            }
+            var next = new int[threads];
+            foreach (string line in File.ReadLines(path))
+            {
+                var r = JsonDocument.Parse(line).RootElement;
+                int t = int.Parse(r.GetProperty("user").GetString()!["user-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Equal(next[t].ToString(System.Globalization.CultureInfo.InvariantCulture), r.GetProperty("object_id").GetString());
+                next[t]++;
+            }
+            Assert.All(next, n => Assert.Equal(perThread, n));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void LinesReachTheFileWhileTheSinkIsOpen()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "kms-audit-" + Guid.NewGuid().ToString("N")[..8]);
+        string path = Path.Combine(dir, "audit.jsonl");
+        try
+        {
+            using var sink = new JsonLinesAuditSink(path);
+            var caller = new CallerIdentity("alice", "socket", "127.0.0.1:5000");
+            sink.Record(new AuditEntry(DateTimeOffset.UnixEpoch, caller, Operation.Get, "id-1", ResultStatus.Success, null, TimeSpan.Zero));
+            // The writer thread hands lines to the operating system without being asked to; waits at most 10 s for it.
+            string text = "";
+            for (int i = 0; i < 1000 && !text.EndsWith('\n'); i++)
+            {
+                Thread.Sleep(10);
+                using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                text = new StreamReader(reader).ReadToEnd();
+            }
+            Assert.Equal("id-1", JsonDocument.Parse(text).RootElement.GetProperty("object_id").GetString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void RecordingAnEntryAllocatesNothingInTheSteadyState()
     {
         string dir = Path.Combine(Path.GetTempPath(), "kms-audit-" + Guid.NewGuid().ToString("N")[..8]);
