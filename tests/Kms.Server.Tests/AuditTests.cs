@@ -71,7 +71,7 @@ public sealed class AuditSinkTests
     }
 
     [Fact]
-    public void LinesReachTheFileWhileTheSinkIsOpen()
+    public void LinesReachTheFileWhileTheSinkIsOpenAlsoAfterTheWriterWentIdle()
     {
         string dir = Path.Combine(Path.GetTempPath(), "kms-audit-" + Guid.NewGuid().ToString("N")[..8]);
         string path = Path.Combine(dir, "audit.jsonl");
@@ -80,20 +80,28 @@ public sealed class AuditSinkTests
             using var sink = new JsonLinesAuditSink(path);
             var caller = new CallerIdentity("alice", "socket", "127.0.0.1:5000");
             sink.Record(new AuditEntry(DateTimeOffset.UnixEpoch, caller, Operation.Get, "id-1", ResultStatus.Success, null, TimeSpan.Zero));
-            // The writer thread hands lines to the operating system without being asked to; waits at most 10 s for it.
-            string text = "";
-            for (int i = 0; i < 1000 && !text.EndsWith('\n'); i++)
-            {
-                Thread.Sleep(10);
-                using var reader = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                text = new StreamReader(reader).ReadToEnd();
-            }
-            Assert.Equal("id-1", JsonDocument.Parse(text).RootElement.GetProperty("object_id").GetString());
+            Assert.Equal(["id-1"], WaitForLines(path, 1));
+            Thread.Sleep(500);   // well past the writer's polling rounds: it now blocks until the next Record wakes it
+            sink.Record(new AuditEntry(DateTimeOffset.UnixEpoch, caller, Operation.Get, "id-2", ResultStatus.Success, null, TimeSpan.Zero));
+            Assert.Equal(["id-1", "id-2"], WaitForLines(path, 2));
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>The object ids of the file's lines once it has <paramref name="count"/> whole lines (or after 10 s).</summary>
+    private static string[] WaitForLines(string path, int count)
+    {
+        string text = "";
+        for (int i = 0; i < 1000 && text.Count(c => c == '\n') < count; i++)
+        {
+            Thread.Sleep(10);
+            using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            text = reader.ReadToEnd();
+        }
+        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("object_id").GetString()!).ToArray();
     }
 
     [Fact]
