@@ -21,7 +21,7 @@ namespace Kms.Server.Audit;
 /// </remarks>
 public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
 {
-    /// <summary>How long the writer gathers lines after the first one arrives, before one write.</summary>
+    /// <summary>The writer's period while lines arrive: it writes what was recorded in the last period in one write.</summary>
     public const int GatherMilliseconds = 1;
 
     /// <summary>Bytes of formatted lines the writer may fall behind before <see cref="Record"/> waits for it.</summary>
@@ -34,6 +34,7 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
     private readonly FileStream _file;
     private readonly Thread _writer;
     private readonly Utf8JsonWriter _json;
+    private readonly ArrayBufferWriter<byte> _line = new(512);   // one formatted line, copied to _pending when whole
     private ArrayBufferWriter<byte> _pending = new(MaxBufferedBytes + (16 << 10));
     private ArrayBufferWriter<byte> _writing = new(MaxBufferedBytes + (16 << 10));
     private readonly SemaphoreSlim _wake = new(0);
@@ -54,7 +55,7 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         // Unbuffered: the writer hands whole batches to the operating system itself.
         _file = new FileStream(full, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
-        _json = new Utf8JsonWriter(_pending);
+        _json = new Utf8JsonWriter(_line);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "kms-audit-writer" };
         _writer.Start();
     }
@@ -75,7 +76,8 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
             }
             if (_closing) return;
             if (_failure is { } failure) throw new IOException("the audit file cannot be written", failure);
-            _json.Reset(_pending);
+            _line.ResetWrittenCount();
+            _json.Reset(_line);
             _json.WriteStartObject();
             _json.WriteString("time"u8, entry.Time);
             _json.WriteString("user"u8, entry.Caller.User);
@@ -90,8 +92,9 @@ public sealed class JsonLinesAuditSink : IAuditSink, IDisposable
             _json.WriteNumber("duration_ms"u8, Math.Round(entry.Duration.TotalMilliseconds, 3));
             _json.WriteEndObject();
             _json.Flush();
-            _pending.GetSpan(1)[0] = (byte)'\n';
-            _pending.Advance(1);
+            _line.GetSpan(1)[0] = (byte)'\n';
+            _line.Advance(1);
+            _pending.Write(_line.WrittenSpan);
             if (_writerIdle)
             {
                 _writerIdle = false;
