@@ -105,6 +105,24 @@ public sealed class AuditSinkTests
     }
 
     [Fact]
+    public void AFileThatCannotBeWrittenMakesRecordThrow()
+    {
+        // /dev/full accepts the open and fails every write with ENOSPC (No space left on device).
+        using var sink = new JsonLinesAuditSink("/dev/full");
+        var entry = new AuditEntry(DateTimeOffset.UnixEpoch, new CallerIdentity("alice", "socket", "127.0.0.1:5000"), Operation.Get, "id-1", ResultStatus.Success, null, TimeSpan.Zero);
+        sink.Record(entry);
+        IOException? thrown = null;
+        for (int i = 0; i < 1000 && thrown is null; i++)
+        {
+            Thread.Sleep(10);
+            try { sink.Record(entry); }
+            catch (IOException e) { thrown = e; }
+        }
+        Assert.NotNull(thrown);
+        Assert.Contains("audit file", thrown.Message);
+    }
+
+    [Fact]
     public void RecordingAnEntryAllocatesNothingInTheSteadyState()
     {
         string dir = Path.Combine(Path.GetTempPath(), "kms-audit-" + Guid.NewGuid().ToString("N")[..8]);
