@@ -9,7 +9,7 @@ namespace Kms.Load;
 public sealed record BenchOptions(
     IReadOnlyList<Scenario> Scenarios, TimeSpan WarmUp, TimeSpan Duration, long MaxMessages, double Rate,
     string? Host, int? Port, string? CaFile, string? CertFile, string? KeyFile,
-    string? ServerDll, bool Echo, bool PyKmip, string PyKmipMix, int PyKmipProcesses, string? OutFile, string CommandLine, string[] ServerEnvironment, string? AppendHeading);
+    string? ServerDll, bool Echo, bool PyKmip, string PyKmipMix, int PyKmipProcesses, string? OutFile, string CommandLine, string[] ServerEnvironment, string? AppendHeading, int Rounds = 1);
 
 /// <summary>
 /// Runs the scenarios: against a running server, or against Kms.Server processes it starts itself (KMIP mode and
@@ -159,14 +159,37 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             output.WriteLine($"   paced at {rate:N0} ops/s (half of '{of}')");
         }
         var settings = new LoadSettings("kms " + scenario.Name, host, port, scenario.Connections, scenario.Depth, o.WarmUp, o.Duration, o.MaxMessages, true, pid, rate, kmsMetrics);
-        var kms = await LoadRunner.RunAsync(settings, workload, clientOptions, output);
-        Print(kms);
+        // With --rounds N, Kms and echo take turns N times (A/B/A/B), each for 1/N of the duration, and the rounds are summed.
+        bool withEcho = echoFor is not null && scenario.Echo;
+        int rounds = withEcho ? o.Rounds : 1;
+        LoadResult? kms = null;
         LoadResult? echoResult = null;
-        if (echoFor is not null && scenario.Echo)
+        for (int round = 0; round < rounds; round++)
         {
-            var (echo, echoMetrics) = await echoFor(workload.ResponseSize);
-            echoResult = await LoadRunner.RunAsync(settings with { Label = "echo " + scenario.Name, Port = echo.Port, CheckStatus = false, ServerPid = echo.Pid, Metrics = echoMetrics }, workload, clientOptions, output);
-            Print(echoResult);
+            var slice = rounds == 1 ? settings : settings with
+            {
+                WarmUp = round == 0 ? o.WarmUp : TimeSpan.FromSeconds(Math.Min(1, o.WarmUp.TotalSeconds)),
+                Duration = o.Duration / rounds,
+                MaxMessages = o.MaxMessages / rounds,
+            };
+            var k = await LoadRunner.RunAsync(slice, workload, clientOptions, output);
+            Print(k);
+            kms = kms is null ? k : kms.Plus(k);
+            if (!withEcho) continue;
+            var (echo, echoMetrics) = await echoFor!(workload.ResponseSize);
+            var e = await LoadRunner.RunAsync(slice with { Label = "echo " + scenario.Name, Port = echo.Port, CheckStatus = false, ServerPid = echo.Pid, Metrics = echoMetrics }, workload, clientOptions, output);
+            Print(e);
+            echoResult = echoResult is null ? e : echoResult.Plus(e);
+        }
+        ArgumentNullException.ThrowIfNull(kms);   // one round at least
+        if (echoResult is not null)
+        {
+            if (rounds > 1)
+            {
+                output.WriteLine($"   {rounds} rounds summed:");
+                Print(kms!);
+                Print(echoResult);
+            }
             output.WriteLine($"   KMIP / echo = {kms.OpsPerSecond / echoResult.OpsPerSecond:F2}");
         }
         _rows.Add(new Row(scenario, kms, echoResult, kms.Failures > 0 ? $"{kms.Failures} failed responses" : null, workload.ResponseSize));
@@ -277,7 +300,7 @@ public sealed class Bench(BenchOptions o, TextWriter output)
             doc.AppendLine($"Machine: {Environment.ProcessorCount} logical CPUs, {CpuModel()}, {MemoryGiB():F0} GiB RAM, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}.");
             doc.AppendLine($"Load average (1, 5, 15 min) at the start: {_loadAtStart}; at the end: {LoadAverage()}. Client and servers share the same cores over loopback; each Kms figure is paired with the echo mode of the same listener measured right after it.").AppendLine();
             doc.AppendLine("Command: `" + o.CommandLine + "`").AppendLine();
-            doc.AppendLine($"Warm-up {o.WarmUp.TotalSeconds:F0} s, measured {o.Duration.TotalSeconds:F0} s per scenario and mode. ops/s counts batch items (a batch-10 message = 10 operations). Latency is per message, send to whole response. Response B: mean size of the scenario's KMIP response messages; its echo answers every message with a canned message of that size (`--socket-echo-response-size`), so both move the same bytes. Server B/op: bytes the server process allocated in the measured window (its GET /metrics counter, read before and after, less one read's own cost), per operation.").AppendLine();
+            doc.AppendLine($"Warm-up {o.WarmUp.TotalSeconds:F0} s, measured {o.Duration.TotalSeconds:F0} s per scenario and mode{(o.Rounds > 1 ? $" in {o.Rounds} alternating rounds (Kms, echo, Kms, echo, …; each round's warm-up after the first ≤ 1 s), summed" : "")}. ops/s counts batch items (a batch-10 message = 10 operations). Latency is per message, send to whole response. Response B: mean size of the scenario's KMIP response messages; its echo answers every message with a canned message of that size (`--socket-echo-response-size`), so both move the same bytes. Server B/op: bytes the server process allocated in the measured window (its GET /metrics counter, read before and after, less one read's own cost), per operation.").AppendLine();
             doc.Append(table);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
             File.WriteAllText(file, doc.ToString());

@@ -22,6 +22,17 @@ public sealed record LoadResult(
     public double ServerCpuMicrosPerOp => Operations == 0 ? 0 : ServerCpuSeconds * 1e6 / Operations;
     public double ClientCpuMicrosPerOp => Operations == 0 ? 0 : ClientCpuSeconds * 1e6 / Operations;
     public double QuantileMicros(double q) => Latency.Quantile(q) / 1000.0;
+
+    /// <summary>This result and <paramref name="other"/> (another round of the same scenario and mode) as one.</summary>
+    public LoadResult Plus(LoadResult other)
+    {
+        var latency = new LatencyHistogram();
+        latency.Add(Latency);
+        latency.Add(other.Latency);
+        return new LoadResult(Label, Messages + other.Messages, Operations + other.Operations, Failures + other.Failures, Seconds + other.Seconds,
+            latency, ServerCpuSeconds + other.ServerCpuSeconds, ClientCpuSeconds + other.ClientCpuSeconds,
+            ServerAllocatedBytes is { } a && other.ServerAllocatedBytes is { } b ? a + b : null);
+    }
 }
 
 /// <summary>

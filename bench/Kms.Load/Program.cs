@@ -22,11 +22,12 @@ var pykmipMix = new Option<string>("--pykmip-mix") { Description = "Mix of the P
 var pykmipProcesses = new Option<int>("--pykmip-processes") { Description = "PyKMIP driver processes.", DefaultValueFactory = _ => 4 };
 var serverEnv = new Option<string[]>("--server-env") { Description = "NAME=VALUE set in the environment of the Kms.Server processes it starts (repeatable), for experiments.", AllowMultipleArgumentsPerToken = false };
 var output = new Option<string?>("--out", "-o") { Description = "Write the results as Markdown to this file." };
+var rounds = new Option<int>("--rounds") { Description = "Measure Kms and its echo alternately this many times per scenario (A/B/A/B, each round 1/N of --duration, warm-up ≤ 1 s after the first) and sum the rounds, so load that drifts during the run weighs on both modes alike.", DefaultValueFactory = _ => 1 };
 var append = new Option<string?>("--append") { Description = "Append the table to the --out file under this heading instead of writing a new file." };
 
 var root = new RootCommand("Kms load generator: mutual-TLS KMIP load with an echo baseline and a PyKMIP comparison, over loopback.")
 {
-    mix, connections, depth, duration, warmUp, maxOps, rate, suite, host, port, ca, cert, key, server, noEcho, pykmip, pykmipMix, pykmipProcesses, serverEnv, output, append,
+    mix, connections, depth, duration, warmUp, maxOps, rate, suite, host, port, ca, cert, key, server, noEcho, pykmip, pykmipMix, pykmipProcesses, serverEnv, rounds, output, append,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -36,9 +37,10 @@ root.SetAction(async (parse, cancellationToken) =>
         Console.Error.WriteLine("loopback only: --host must be 127.0.0.1, localhost or ::1");
         return 2;
     }
-    if (parse.GetValue(connections) is < 1 or > 1024 || parse.GetValue(depth) is < 1 or > 1024 || parse.GetValue(duration) is <= 0 or > 3600 || parse.GetValue(warmUp) is < 0 or > 600)
+    if (parse.GetValue(connections) is < 1 or > 1024 || parse.GetValue(depth) is < 1 or > 1024 || parse.GetValue(duration) is <= 0 or > 3600 || parse.GetValue(warmUp) is < 0 or > 600
+        || parse.GetValue(rounds) is < 1 or > 100)
     {
-        Console.Error.WriteLine("out of range: connections and depth 1..1024, duration 0..3600 s, warm-up 0..600 s");
+        Console.Error.WriteLine("out of range: connections and depth 1..1024, duration 0..3600 s, warm-up 0..600 s, rounds 1..100");
         return 2;
     }
     IReadOnlyList<Scenario> scenarios;
@@ -60,7 +62,7 @@ root.SetAction(async (parse, cancellationToken) =>
     var options = new BenchOptions(scenarios, TimeSpan.FromSeconds(parse.GetValue(warmUp)), TimeSpan.FromSeconds(parse.GetValue(duration)),
         parse.GetValue(maxOps), parse.GetValue(rate), h, parse.GetValue(port), parse.GetValue(ca), parse.GetValue(cert), parse.GetValue(key),
         parse.GetValue(server), !parse.GetValue(noEcho), parse.GetValue(pykmip), parse.GetValue(pykmipMix)!, parse.GetValue(pykmipProcesses),
-        parse.GetValue(output), "Kms.Load " + string.Join(' ', args), parse.GetValue(serverEnv) ?? [], parse.GetValue(append));
+        parse.GetValue(output), "Kms.Load " + string.Join(' ', args), parse.GetValue(serverEnv) ?? [], parse.GetValue(append), parse.GetValue(rounds));
     var stdout = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
     return await new Bench(options, TextWriter.Synchronized(stdout)).RunAsync();
 });

@@ -36,6 +36,93 @@ public sealed class AuditSinkTests
     }
 
     [Fact]
+    public void EntriesFromManyThreadsAreAllWrittenInTheOrderEachThreadRecordedThem()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "kms-audit-" + Guid.NewGuid().ToString("N")[..8]);
+        string path = Path.Combine(dir, "audit.jsonl");
+        const int threads = 4, perThread = 20_000;   // ~4.5 MB of lines: more than the writer's buffer, so Record waits at times
+        try
+        {
+            using (var sink = new JsonLinesAuditSink(path))
+            {
+                var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+                {
+                    var caller = new CallerIdentity("user-" + t, "socket", "127.0.0.1:5000");
+                    for (int i = 0; i < perThread; i++)
+                        sink.Record(new AuditEntry(DateTimeOffset.UnixEpoch, caller, Operation.Get, i.ToString(System.Globalization.CultureInfo.InvariantCulture), ResultStatus.Success, null, TimeSpan.Zero));
+                })).ToList();
+                workers.ForEach(w => w.Start());
+                workers.ForEach(w => w.Join());
+            }
+            var next = new int[threads];
+            foreach (string line in File.ReadLines(path))
+            {
+                var r = JsonDocument.Parse(line).RootElement;
+                int t = int.Parse(r.GetProperty("user").GetString()!["user-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Equal(next[t].ToString(System.Globalization.CultureInfo.InvariantCulture), r.GetProperty("object_id").GetString());
+                next[t]++;
+            }
+            Assert.All(next, n => Assert.Equal(perThread, n));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void LinesReachTheFileWhileTheSinkIsOpenAlsoAfterTheWriterWentIdle()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "kms-audit-" + Guid.NewGuid().ToString("N")[..8]);
+        string path = Path.Combine(dir, "audit.jsonl");
+        try
+        {
+            using var sink = new JsonLinesAuditSink(path);
+            var caller = new CallerIdentity("alice", "socket", "127.0.0.1:5000");
+            sink.Record(new AuditEntry(DateTimeOffset.UnixEpoch, caller, Operation.Get, "id-1", ResultStatus.Success, null, TimeSpan.Zero));
+            Assert.Equal(["id-1"], WaitForLines(path, 1));
+            Thread.Sleep(500);   // well past the writer's polling rounds: it now blocks until the next Record wakes it
+            sink.Record(new AuditEntry(DateTimeOffset.UnixEpoch, caller, Operation.Get, "id-2", ResultStatus.Success, null, TimeSpan.Zero));
+            Assert.Equal(["id-1", "id-2"], WaitForLines(path, 2));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The object ids of the file's lines once it has <paramref name="count"/> whole lines (or after 10 s).</summary>
+    private static string[] WaitForLines(string path, int count)
+    {
+        string text = "";
+        for (int i = 0; i < 1000 && text.Count(c => c == '\n') < count; i++)
+        {
+            Thread.Sleep(10);
+            using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            text = reader.ReadToEnd();
+        }
+        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("object_id").GetString()!).ToArray();
+    }
+
+    [Fact]
+    public void AFileThatCannotBeWrittenMakesRecordThrow()
+    {
+        // /dev/full accepts the open and fails every write with ENOSPC (No space left on device).
+        using var sink = new JsonLinesAuditSink("/dev/full");
+        var entry = new AuditEntry(DateTimeOffset.UnixEpoch, new CallerIdentity("alice", "socket", "127.0.0.1:5000"), Operation.Get, "id-1", ResultStatus.Success, null, TimeSpan.Zero);
+        sink.Record(entry);
+        IOException? thrown = null;
+        for (int i = 0; i < 1000 && thrown is null; i++)
+        {
+            Thread.Sleep(10);
+            try { sink.Record(entry); }
+            catch (IOException e) { thrown = e; }
+        }
+        Assert.NotNull(thrown);
+        Assert.Contains("audit file", thrown.Message);
+    }
+
+    [Fact]
     public void RecordingAnEntryAllocatesNothingInTheSteadyState()
     {
         string dir = Path.Combine(Path.GetTempPath(), "kms-audit-" + Guid.NewGuid().ToString("N")[..8]);
