@@ -108,6 +108,22 @@ public ref struct TtlvWriter
 
     public void WriteBytes(Tag tag, ReadOnlySpan<byte> value) => WriteVariable(tag, ItemType.ByteString, value);
 
+    /// <summary>
+    /// Writes a Byte String of <paramref name="length"/> bytes (header and zero padding) and returns the span of its value,
+    /// for a producer that writes straight into the message (a cipher's output). Fill the span before the next call on
+    /// this writer, which may move the pending bytes. Only inside a structure (a top-level item is committed at once);
+    /// empty after an overflow of a fixed destination.
+    /// </summary>
+    public Span<byte> ReserveBytes(Tag tag, int length)
+    {
+        if (_depth == 0) throw new InvalidOperationException("ReserveBytes outside a structure.");
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (!Header(tag, ItemType.ByteString, length, Padded(length))) return default;
+        var value = _buffer.Slice(_position, length);
+        Pad(length);
+        return value;
+    }
+
     /// <summary>A Text String from UTF-8 bytes (the caller guarantees they are valid UTF-8).</summary>
     public void WriteTextUtf8(Tag tag, ReadOnlySpan<byte> utf8) => WriteVariable(tag, ItemType.TextString, utf8);
 
