@@ -23,7 +23,7 @@ namespace Kms.Engine.Messages;
 /// fields, several items, a conversion, wrapping, multi-part cipher, an unknown id, a denied caller, a destroyed,
 /// archived, sensitive, non-extractable or Fresh object, a key in the wrong state or without the usage, a crypto
 /// failure, a store failure) returns false before anything is committed to the output, and the tree path answers. The access and key
-/// rules are the tree path's own (<see cref="AccessControl.MayAct"/>, <see cref="CryptoSupport.KeyFault"/>), with
+/// rules are the tree path's own (<see cref="AccessControl.MayAct"/>, <see cref="CryptoSupport.KeyFault(in KeyUse, long, CryptographicUsageMask, ReadOnlySpan{State})"/>), with
 /// date-driven state evaluated at read time. A differential test (FastPathTests) runs both paths over many request
 /// variants and versions.
 /// </remarks>
@@ -134,10 +134,9 @@ internal static class FastPath
         var p = req.Payload;
         if (!p.HasData || p.KeyFormatType is not null) return false;
         if (!TryLoad(engine, p.UniqueIdentifier, caller, encrypt ? Permission.Encrypt : Permission.Decrypt, out var entry) || entry.SymmetricKey is not { } key) return false;
-        var obj = entry.Object;
         var usage = encrypt ? CryptographicUsageMask.Encrypt : CryptographicUsageMask.Decrypt;
-        if (CryptoSupport.KeyFault(obj, now, usage, encrypt ? EncryptStates : DecryptStates) is not null) return false;
-        if (encrypt && UsageLimits.Applies(obj)) return false; // each use is deducted and committed: the tree path does it
+        if (CryptoSupport.KeyFault(key.Use, now, usage, encrypt ? EncryptStates : DecryptStates) is not null) return false;
+        if (encrypt && key.HasUsageLimits) return false; // each use is deducted and committed: the tree path does it
 
         uint alg = p.Parameters.Algorithm ?? key.StoredAlgorithm ?? 0;
         var sp = new SymmetricParameters(alg != 0 ? (CryptographicAlgorithm)alg : key.DefaultAlgorithm,
@@ -199,7 +198,7 @@ internal static class FastPath
             writer.Dispose();
             if (plaintext is not null) ArrayPool<byte>.Shared.Return(plaintext, clearArray: true);
         }
-        Audit(engine, caller, req.Operation, obj.Id, start);
+        Audit(engine, caller, req.Operation, entry.Object.Id, start);
         return true;
     }
 
