@@ -82,13 +82,7 @@ public ref struct TtlvWriter
         if (_depth == 0) Commit();
     }
 
-    public void WriteInt32(Tag tag, int value)
-    {
-        if (!Header(tag, ItemType.Integer, 4, 8)) return;
-        BinaryPrimitives.WriteInt32BigEndian(_buffer.Slice(_position), value);
-        _buffer.Slice(_position + 4, 4).Clear();
-        Advance(8);
-    }
+    public void WriteInt32(Tag tag, int value) => WriteUInt32(tag, ItemType.Integer, (uint)value);
 
     public void WriteEnum(Tag tag, uint value) => WriteUInt32(tag, ItemType.Enumeration, value);
 
@@ -164,8 +158,7 @@ public ref struct TtlvWriter
     private void WriteUInt32(Tag tag, ItemType type, uint value)
     {
         if (!Header(tag, type, 4, 8)) return;
-        BinaryPrimitives.WriteUInt32BigEndian(_buffer.Slice(_position), value);
-        _buffer.Slice(_position + 4, 4).Clear();
+        BinaryPrimitives.WriteUInt64BigEndian(_buffer.Slice(_position), (ulong)value << 32); // the value, then 4 zero bytes
         Advance(8);
     }
 
@@ -204,9 +197,7 @@ public ref struct TtlvWriter
     private bool Header(Tag tag, ItemType type, int length, int valueRoom)
     {
         if (!Ensure(8 + valueRoom)) return false;
-        var header = _buffer.Slice(_position);
-        BinaryPrimitives.WriteUInt32BigEndian(header, ((uint)tag << 8) | (byte)type);
-        BinaryPrimitives.WriteUInt32BigEndian(header.Slice(4), (uint)length);
+        BinaryPrimitives.WriteUInt64BigEndian(_buffer.Slice(_position), ((ulong)tag << 40) | ((ulong)(byte)type << 32) | (uint)length);
         _position += 8;
         return true;
     }

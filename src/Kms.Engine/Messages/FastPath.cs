@@ -131,7 +131,7 @@ internal static class FastPath
     /// </summary>
     private static bool TryCipher(EngineCore engine, ref FastRequest req, KmipVersion version, long now, long start, IBufferWriter<byte> output, CallerIdentity caller, bool encrypt)
     {
-        var p = req.Payload;
+        ref readonly var p = ref req.Payload;
         if (!p.HasData || p.KeyFormatType is not null) return false;
         if (!TryLoad(engine, p.UniqueIdentifier, caller, encrypt ? Permission.Encrypt : Permission.Decrypt, out var entry) || entry.SymmetricKey is not { } key) return false;
         var usage = encrypt ? CryptographicUsageMask.Encrypt : CryptographicUsageMask.Decrypt;
