@@ -145,22 +145,24 @@ internal static class FastPath
             p.Parameters.TagLength ?? key.StoredTagLength ?? 16);
         // The checks CipherCore makes before any work; the tree path reports them.
         if (!sp.HasPossibleTagLength) return false;
-        if (!encrypt && !p.HasIv && sp.DefaultIvLength > 0) return false;
+        int ivLength = sp.DefaultIvLength;
+        bool aead = sp.IsAead;
+        if (!encrypt && !p.HasIv && ivLength > 0) return false;
         var policy = engine.Options.Policy;
         ReadOnlySpan<byte> data = p.Data;
-        bool generated = encrypt && !p.HasIv && sp.DefaultIvLength > 0;
+        bool generated = encrypt && !p.HasIv && ivLength > 0;
         Span<byte> ivBuffer = stackalloc byte[16];
         scoped ReadOnlySpan<byte> iv = p.Iv;
         if (generated)
         {
-            if (sp.DefaultIvLength > ivBuffer.Length) return false;
-            var fresh = ivBuffer[..sp.DefaultIvLength];
+            if (ivLength > ivBuffer.Length) return false;
+            var fresh = ivBuffer[..ivLength];
             RandomSource.FillNonce(fresh);
             iv = fresh;
         }
         Span<byte> tag = stackalloc byte[16];
-        if (encrypt) tag = tag[..(sp.IsAead ? sp.TagLength : 0)];
-        else if (sp.IsAead)
+        if (encrypt) tag = tag[..(aead ? sp.TagLength : 0)];
+        else if (aead)
         {
             if (!p.HasAuthenticationTag) return false;
             sp = sp with { TagLength = p.AuthenticationTag.Length };
@@ -189,7 +191,7 @@ internal static class FastPath
             }
             else writer.WriteBytes(Tag.Data, plaintext.AsSpan(0, n));
             if (generated) writer.WriteBytes(Tag.IVCounterNonce, iv);
-            if (encrypt && sp.IsAead) writer.WriteBytes(Tag.AuthenticatedEncryptionTag, tag);
+            if (encrypt && aead) writer.WriteBytes(Tag.AuthenticatedEncryptionTag, tag);
             writer.EndStructure();
             EndResponse(ref writer);
         }
