@@ -10,8 +10,9 @@ namespace Kms.Benchmarks;
 /// <summary>
 /// The whole engine path (decode, access check, store read or durable commit, encode) on the FASTER store in a
 /// temp folder, one caller: Get, Get Attributes, Create (durable), Locate by name and by tag over
-/// <see cref="Objects"/> keys, and AES-256-GCM Encrypt (64 B, 4 KiB; IV generated) and Decrypt (64 B).
-/// Budget (bench/allocation-budget.txt): 0 B for Get, Encrypt and Decrypt, which the engine's fast path serves
+/// <see cref="Objects"/> keys, and AES-256-GCM Decrypt (64 B; Encrypt is in Crypto/AesGcmEncryptBench, next to raw
+/// <see cref="System.Security.Cryptography.AesGcm"/>).
+/// Budget (bench/allocation-budget.txt): 0 B for Get and Decrypt, which the engine's fast path serves
 /// (Messages/FastPath.cs); the others take the tree path and allocate.
 /// </summary>
 [MemoryDiagnoser]
@@ -27,8 +28,6 @@ public class EngineBenchmarks
     private byte[] _create = [];
     private byte[] _locateByName = [];
     private byte[] _locateByTag = [];
-    private byte[] _encrypt64 = [];
-    private byte[] _encrypt4K = [];
     private byte[] _decrypt64 = [];
 
     [GlobalSetup]
@@ -47,12 +46,8 @@ public class EngineBenchmarks
         _create = Message(Operation.Create, CreatePayload("bench-new", "new"));
         _locateByName = Message(Operation.Locate, TtlvElement.Structure(Tag.RequestPayload, TtlvElement.Structure(Tag.Attributes,
             TtlvElement.Structure(Tag.Name, TtlvElement.TextString(Tag.NameValue, "key-77"), TtlvElement.Enumeration(Tag.NameType, 1)))));
-        string key = TtlvElement.Decode(Send(Message(Operation.Create, CreatePayload("bench-cipher", "cipher"))))
-            .FindPath(Tag.BatchItem, Tag.ResponsePayload, Tag.UniqueIdentifier)!.Text;
-        Send(Message(Operation.Activate, TtlvElement.Structure(Tag.RequestPayload, TtlvElement.TextString(Tag.UniqueIdentifier, key))));
-        _encrypt64 = Message(Operation.Encrypt, CipherPayload(key, new byte[64]));
-        _encrypt4K = Message(Operation.Encrypt, CipherPayload(key, new byte[4096]));
-        var sealed64 = TtlvElement.Decode(Send(_encrypt64)).FindPath(Tag.BatchItem, Tag.ResponsePayload)!;
+        string key = CreateActiveAesKey(_engine, _output, _caller);
+        var sealed64 = TtlvElement.Decode(Send(Message(Operation.Encrypt, CipherPayload(key, new byte[64])))).FindPath(Tag.BatchItem, Tag.ResponsePayload)!;
         var decrypt = CipherPayload(key, sealed64.Find(Tag.Data)!.Bytes);
         decrypt.Children.Add(sealed64.Find(Tag.IVCounterNonce)!);
         decrypt.Children.Add(sealed64.Find(Tag.AuthenticatedEncryptionTag)!);
@@ -72,8 +67,6 @@ public class EngineBenchmarks
     [Benchmark] public int CreateDurable() => Process(_create);
     [Benchmark] public int LocateByName() => Process(_locateByName);
     [Benchmark] public int LocateByTag200of2000() => Process(_locateByTag);
-    [Benchmark] public int EncryptAesGcm64() => Process(_encrypt64);
-    [Benchmark] public int EncryptAesGcm4K() => Process(_encrypt4K);
     [Benchmark] public int DecryptAesGcm64() => Process(_decrypt64);
 
     private int Process(byte[] request)
@@ -94,7 +87,19 @@ public class EngineBenchmarks
         TtlvElement.TextString(Tag.VendorIdentification, "cosmian"), TtlvElement.TextString(Tag.AttributeName, "tag"),
         TtlvElement.TextString(Tag.AttributeValue, "[\"" + tag + "\"]"));
 
-    private static TtlvElement CipherPayload(string id, byte[] data) => TtlvElement.Structure(Tag.RequestPayload,
+    /// <summary>Creates and activates an AES-256 key usable for Encrypt and Decrypt; returns its Unique Identifier.</summary>
+    internal static string CreateActiveAesKey(KmsEngine engine, ArrayBufferWriter<byte> output, CallerIdentity caller)
+    {
+        output.ResetWrittenCount();
+        engine.Process(Message(Operation.Create, CreatePayload("bench-cipher", "cipher")), output, caller);
+        string id = TtlvElement.Decode(output.WrittenSpan).FindPath(Tag.BatchItem, Tag.ResponsePayload, Tag.UniqueIdentifier)!.Text;
+        output.ResetWrittenCount();
+        engine.Process(Message(Operation.Activate, TtlvElement.Structure(Tag.RequestPayload, TtlvElement.TextString(Tag.UniqueIdentifier, id))), output, caller);
+        return id;
+    }
+
+    /// <summary>An Encrypt/Decrypt payload for <paramref name="id"/> in GCM mode over <paramref name="data"/>.</summary>
+    internal static TtlvElement CipherPayload(string id, byte[] data) => TtlvElement.Structure(Tag.RequestPayload,
         TtlvElement.TextString(Tag.UniqueIdentifier, id),
         TtlvElement.Structure(Tag.CryptographicParameters, TtlvElement.Enumeration(Tag.BlockCipherMode, (uint)BlockCipherMode.GCM)),
         TtlvElement.ByteString(Tag.Data, data));
@@ -108,7 +113,7 @@ public class EngineBenchmarks
             TtlvElement.Structure(Tag.Name, TtlvElement.TextString(Tag.NameValue, name), TtlvElement.Enumeration(Tag.NameType, 1)),
             TagAttribute(tag)));
 
-    private static byte[] Message(Operation op, TtlvElement payload) => TtlvElement.Structure(Tag.RequestMessage,
+    internal static byte[] Message(Operation op, TtlvElement payload) => TtlvElement.Structure(Tag.RequestMessage,
         TtlvElement.Structure(Tag.RequestHeader,
             TtlvElement.Structure(Tag.ProtocolVersion, TtlvElement.Integer(Tag.ProtocolVersionMajor, 2), TtlvElement.Integer(Tag.ProtocolVersionMinor, 1)),
             TtlvElement.Integer(Tag.BatchCount, 1)),

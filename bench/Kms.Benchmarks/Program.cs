@@ -7,6 +7,7 @@ using Kms.Benchmarks;
 //   engine-creates [seconds] [callers,…]  durable AES-256 Creates/s through KmsEngine.ProcessAsync, with CPU µs per create
 //   create-allocs               bytes allocated by one AES-256 Create, whole and by phase
 //   locate-1m [records]         FindByTerms by tag over 1M records
+//   aes-gcm-ab [rounds]         AES-GCM Encrypt raw / crypto layer / engine, interleaved in one process (Crypto/AesGcmInterleaved.cs)
 // Anything else goes to BenchmarkDotNet.
 switch (args.FirstOrDefault())
 {
@@ -19,6 +20,9 @@ switch (args.FirstOrDefault())
         break;
     case "create-allocs":
         CreateAllocations.Run();
+        break;
+    case "aes-gcm-ab":
+        Kms.Benchmarks.Crypto.AesGcmInterleaved.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000);
         break;
     case "locate-1m":
         StoreThroughput.Locate(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);

@@ -82,13 +82,7 @@ public ref struct TtlvWriter
         if (_depth == 0) Commit();
     }
 
-    public void WriteInt32(Tag tag, int value)
-    {
-        if (!Header(tag, ItemType.Integer, 4, 8)) return;
-        BinaryPrimitives.WriteInt32BigEndian(_buffer.Slice(_position), value);
-        _buffer.Slice(_position + 4, 4).Clear();
-        Advance(8);
-    }
+    public void WriteInt32(Tag tag, int value) => WriteUInt32(tag, ItemType.Integer, (uint)value);
 
     public void WriteEnum(Tag tag, uint value) => WriteUInt32(tag, ItemType.Enumeration, value);
 
@@ -107,6 +101,22 @@ public ref struct TtlvWriter
     public void WriteDateTimeExtended(Tag tag, long unixMicroseconds) => WriteFixed8(tag, ItemType.DateTimeExtended, unixMicroseconds);
 
     public void WriteBytes(Tag tag, ReadOnlySpan<byte> value) => WriteVariable(tag, ItemType.ByteString, value);
+
+    /// <summary>
+    /// Writes a Byte String of <paramref name="length"/> bytes (header and zero padding) and returns the span of its value,
+    /// for a producer that writes straight into the message (a cipher's output). Fill the span before the next call on
+    /// this writer, which may move the pending bytes. Only inside a structure (a top-level item is committed at once);
+    /// empty after an overflow of a fixed destination.
+    /// </summary>
+    public Span<byte> ReserveBytes(Tag tag, int length)
+    {
+        if (_depth == 0) throw new InvalidOperationException("ReserveBytes outside a structure.");
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (!Header(tag, ItemType.ByteString, length, Padded(length))) return default;
+        var value = _buffer.Slice(_position, length);
+        Pad(length);
+        return value;
+    }
 
     /// <summary>A Text String from UTF-8 bytes (the caller guarantees they are valid UTF-8).</summary>
     public void WriteTextUtf8(Tag tag, ReadOnlySpan<byte> utf8) => WriteVariable(tag, ItemType.TextString, utf8);
@@ -148,8 +158,7 @@ public ref struct TtlvWriter
     private void WriteUInt32(Tag tag, ItemType type, uint value)
     {
         if (!Header(tag, type, 4, 8)) return;
-        BinaryPrimitives.WriteUInt32BigEndian(_buffer.Slice(_position), value);
-        _buffer.Slice(_position + 4, 4).Clear();
+        BinaryPrimitives.WriteUInt64BigEndian(_buffer.Slice(_position), (ulong)value << 32); // the value, then 4 zero bytes
         Advance(8);
     }
 
@@ -188,9 +197,7 @@ public ref struct TtlvWriter
     private bool Header(Tag tag, ItemType type, int length, int valueRoom)
     {
         if (!Ensure(8 + valueRoom)) return false;
-        var header = _buffer.Slice(_position);
-        BinaryPrimitives.WriteUInt32BigEndian(header, ((uint)tag << 8) | (byte)type);
-        BinaryPrimitives.WriteUInt32BigEndian(header.Slice(4), (uint)length);
+        BinaryPrimitives.WriteUInt64BigEndian(_buffer.Slice(_position), ((ulong)tag << 40) | ((ulong)(byte)type << 32) | (uint)length);
         _position += 8;
         return true;
     }

@@ -383,6 +383,8 @@ public sealed class FastPathTests : IDisposable
             (Operation.Decrypt, CipherPayload(cbcKey, cbcCiphertext[..^1], iv16), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, data, [1, 2, 3], parameters: Params(BlockCipherMode.CBC)), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, data[..10], iv16, parameters: Params(BlockCipherMode.CBC, PaddingMethod.None)), s_alice, false),
+            // Fails inside the cipher after the response has been started (and an IV generated): nothing is committed.
+            (Operation.Encrypt, CipherPayload(key, data[..10], parameters: Params(BlockCipherMode.CBC, PaddingMethod.None)), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, tagLength: 3)), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, extra: TtlvElement.Integer(Tag.IVLength, 96))), s_alice, false),
             (Operation.Encrypt, CipherPayload(key, data, iv12, parameters: Params(BlockCipherMode.GCM, extra: [TtlvElement.Boolean(Tag.RandomIV, true), TtlvElement.Boolean(Tag.RandomIV, true)])), s_alice, false),

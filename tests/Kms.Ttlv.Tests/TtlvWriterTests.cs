@@ -205,6 +205,41 @@ public class TtlvWriterTests
         Assert.Equal(16, leaf.EncodedLength());
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(4096)]
+    public void ReservedBytesFilledInPlaceEqualWrittenBytes(int length)
+    {
+        var value = new byte[length];
+        Random.Shared.NextBytes(value);
+        var expected = Write((ref TtlvWriter w) =>
+        {
+            w.StartStructure((Tag)Tag2);
+            w.WriteBytes((Tag)Tag1, value);
+            w.WriteInt32((Tag)Tag1, 7);
+            w.EndStructure();
+        }, size: length + 64);
+        foreach (int span in new[] { 1, 24, 8192 })
+        {
+            // A dirty output (padding must be cleared), and spans too small for the message (the pending bytes move to scratch).
+            var output = new StingyBufferWriter(span, fill: 0xEE);
+            var w = new TtlvWriter(output, sizeHint: 1);
+            try
+            {
+                w.StartStructure((Tag)Tag2);
+                var reserved = w.ReserveBytes((Tag)Tag1, length);
+                Assert.Equal(length, reserved.Length);
+                value.CopyTo(reserved);
+                w.WriteInt32((Tag)Tag1, 7);
+                w.EndStructure();
+            }
+            finally { w.Dispose(); }
+            Assert.Equal(expected, output.Written.ToArray());
+        }
+    }
+
     [Fact]
     public void MisuseThrows()
     {
@@ -218,10 +253,15 @@ public class TtlvWriterTests
             var w = new TtlvWriter(new byte[64]);
             w.WriteBigIntegerRaw((Tag)Tag1, [1, 2, 3]);
         });
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            var w = new TtlvWriter(new byte[64]);
+            w.ReserveBytes((Tag)Tag1, 8);
+        });
     }
 
     /// <summary>An <see cref="IBufferWriter{T}"/> that hands out spans of exactly a given size, whatever is asked.</summary>
-    private sealed class StingyBufferWriter(int spanSize) : IBufferWriter<byte>
+    private sealed class StingyBufferWriter(int spanSize, byte fill = 0) : IBufferWriter<byte>
     {
         private readonly ArrayBufferWriter<byte> _inner = new();
         private byte[] _current = [];
@@ -235,7 +275,12 @@ public class TtlvWriterTests
             _current = [];
         }
 
-        public Memory<byte> GetMemory(int sizeHint = 0) => _current = new byte[Math.Max(spanSize, 1)];
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            _current = new byte[Math.Max(spanSize, 1)];
+            _current.AsSpan().Fill(fill);
+            return _current;
+        }
 
         public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
     }

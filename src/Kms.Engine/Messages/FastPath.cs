@@ -22,8 +22,8 @@ namespace Kms.Engine.Messages;
 /// byte: a whitelisted message shape whose operation succeeds without a write. Anything else (other header or payload
 /// fields, several items, a conversion, wrapping, multi-part cipher, an unknown id, a denied caller, a destroyed,
 /// archived, sensitive, non-extractable or Fresh object, a key in the wrong state or without the usage, a crypto
-/// failure, a store failure) returns false before anything is written, and the tree path answers. The access and key
-/// rules are the tree path's own (<see cref="AccessControl.MayAct"/>, <see cref="CryptoSupport.KeyFault"/>), with
+/// failure, a store failure) returns false before anything is committed to the output, and the tree path answers. The access and key
+/// rules are the tree path's own (<see cref="AccessControl.MayAct"/>, <see cref="CryptoSupport.KeyFault(in KeyUse, long, CryptographicUsageMask, ReadOnlySpan{State})"/>), with
 /// date-driven state evaluated at read time. A differential test (FastPathTests) runs both paths over many request
 /// variants and versions.
 /// </remarks>
@@ -78,23 +78,24 @@ internal static class FastPath
         public readonly bool IsGet => HasUniqueIdentifier && !HasData && !HasIv && !HasAad && !HasAuthenticationTag && !HasParameters;
     }
 
-    /// <summary>Answers <paramref name="request"/> if it has a shape this path serves; false (nothing written) otherwise.</summary>
+    /// <summary>Answers <paramref name="request"/> if it has a shape this path serves; false (nothing committed to <paramref name="output"/>) otherwise.</summary>
     public static bool TryProcess(EngineCore engine, ReadOnlySpan<byte> request, IBufferWriter<byte> output, CallerIdentity caller)
     {
         var limits = engine.Options.Limits;
         if (request.Length > limits.MaxMessageSize || !TryParse(request, limits.MaxDepth, out var req)) return false;
         if (!MessageProcessor.TryServe(req.Requested, out var version) || !MessageProcessor.OperationExists(req.Operation, version)) return false;
-        long start = Stopwatch.GetTimestamp();
+        long start = engine.Options.Audit is null ? 0 : Stopwatch.GetTimestamp();
+        long now = engine.NowSeconds; // one reading for the whole message, as the tree path
         return req.Operation switch
         {
-            Operation.Get => TryGet(engine, ref req, version, start, output, caller),
-            Operation.Encrypt => TryCipher(engine, ref req, version, start, output, caller, encrypt: true),
-            Operation.Decrypt => TryCipher(engine, ref req, version, start, output, caller, encrypt: false),
+            Operation.Get => TryGet(engine, ref req, version, now, start, output, caller),
+            Operation.Encrypt => TryCipher(engine, ref req, version, now, start, output, caller, encrypt: true),
+            Operation.Decrypt => TryCipher(engine, ref req, version, now, start, output, caller, encrypt: false),
             _ => false,
         };
     }
 
-    private static bool TryGet(EngineCore engine, ref FastRequest req, KmipVersion version, long start, IBufferWriter<byte> output, CallerIdentity caller)
+    private static bool TryGet(EngineCore engine, ref FastRequest req, KmipVersion version, long now, long start, IBufferWriter<byte> output, CallerIdentity caller)
     {
         if (!req.Payload.IsGet || !TryLoad(engine, req.Payload.UniqueIdentifier, caller, Permission.Get, out var entry) || !entry.Gettable) return false;
         // KeyFormatConversion.Convert returns the object as stored when the requested format is the stored one.
@@ -105,7 +106,7 @@ internal static class FastPath
         var writer = new TtlvWriter(output, 160 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + value.Length);
         try
         {
-            StartResponse(ref writer, engine, in req, version);
+            StartResponse(ref writer, now, in req, version);
             writer.StartStructure(Tag.ResponsePayload);
             writer.WriteEnum(Tag.ObjectType, (uint)entry.Object.ObjectType);
             writer.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
@@ -124,18 +125,18 @@ internal static class FastPath
     /// <summary>
     /// Single-part Encrypt/Decrypt with a symmetric key (KMIP 2.1 §6.1.18, §6.1.11), as CipherCore.Run does it: the same
     /// key checks (CryptoSupport.KeyFault), the request's Cryptographic Parameters over the object's, a generated IV
-    /// when Encrypt gets none, the tag returned (Encrypt) or checked (Decrypt) for AEAD modes. Buffers are pooled, and the
-    /// plaintext buffer of a Decrypt is cleared before it returns to the pool.
+    /// when Encrypt gets none, the tag returned (Encrypt) or checked (Decrypt) for AEAD modes. Encrypt writes the ciphertext
+    /// straight into the response (<see cref="TtlvWriter.ReserveBytes"/>); Decrypt, whose output length is known only once the
+    /// padding is checked, goes through a pooled buffer that is cleared before it returns to the pool.
     /// </summary>
-    private static bool TryCipher(EngineCore engine, ref FastRequest req, KmipVersion version, long start, IBufferWriter<byte> output, CallerIdentity caller, bool encrypt)
+    private static bool TryCipher(EngineCore engine, ref FastRequest req, KmipVersion version, long now, long start, IBufferWriter<byte> output, CallerIdentity caller, bool encrypt)
     {
-        var p = req.Payload;
+        ref readonly var p = ref req.Payload;
         if (!p.HasData || p.KeyFormatType is not null) return false;
         if (!TryLoad(engine, p.UniqueIdentifier, caller, encrypt ? Permission.Encrypt : Permission.Decrypt, out var entry) || entry.SymmetricKey is not { } key) return false;
-        var obj = entry.Object;
         var usage = encrypt ? CryptographicUsageMask.Encrypt : CryptographicUsageMask.Decrypt;
-        if (CryptoSupport.KeyFault(obj, engine.NowSeconds, usage, encrypt ? EncryptStates : DecryptStates) is not null) return false;
-        if (encrypt && UsageLimits.Applies(obj)) return false; // each use is deducted and committed: the tree path does it
+        if (CryptoSupport.KeyFault(key.Use, now, usage, encrypt ? EncryptStates : DecryptStates) is not null) return false;
+        if (encrypt && key.HasUsageLimits) return false; // each use is deducted and committed: the tree path does it
 
         uint alg = p.Parameters.Algorithm ?? key.StoredAlgorithm ?? 0;
         var sp = new SymmetricParameters(alg != 0 ? (CryptographicAlgorithm)alg : key.DefaultAlgorithm,
@@ -144,22 +145,24 @@ internal static class FastPath
             p.Parameters.TagLength ?? key.StoredTagLength ?? 16);
         // The checks CipherCore makes before any work; the tree path reports them.
         if (!sp.HasPossibleTagLength) return false;
-        if (!encrypt && !p.HasIv && sp.DefaultIvLength > 0) return false;
+        int ivLength = sp.DefaultIvLength;
+        bool aead = sp.IsAead;
+        if (!encrypt && !p.HasIv && ivLength > 0) return false;
         var policy = engine.Options.Policy;
         ReadOnlySpan<byte> data = p.Data;
-        bool generated = encrypt && !p.HasIv && sp.DefaultIvLength > 0;
+        bool generated = encrypt && !p.HasIv && ivLength > 0;
         Span<byte> ivBuffer = stackalloc byte[16];
         scoped ReadOnlySpan<byte> iv = p.Iv;
         if (generated)
         {
-            if (sp.DefaultIvLength > ivBuffer.Length) return false;
-            var fresh = ivBuffer[..sp.DefaultIvLength];
+            if (ivLength > ivBuffer.Length) return false;
+            var fresh = ivBuffer[..ivLength];
             RandomSource.FillNonce(fresh);
             iv = fresh;
         }
         Span<byte> tag = stackalloc byte[16];
-        if (encrypt) tag = tag[..(sp.IsAead ? sp.TagLength : 0)];
-        else if (sp.IsAead)
+        if (encrypt) tag = tag[..(aead ? sp.TagLength : 0)];
+        else if (aead)
         {
             if (!p.HasAuthenticationTag) return false;
             sp = sp with { TagLength = p.AuthenticationTag.Length };
@@ -167,42 +170,60 @@ internal static class FastPath
 
         int capacity = encrypt ? SymmetricCipher.GetCiphertextLength(sp, data.Length) : data.Length;
         if (capacity < 0) return false;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(capacity);
+        var idBytes = p.UniqueIdentifier;
+        byte[]? plaintext = null;
+        scoped var writer = new TtlvWriter(output, 224 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + capacity);
         try
         {
-            int n;
-            try
+            int n = capacity;
+            if (!encrypt)
             {
-                n = encrypt
-                    ? SymmetricCipher.Encrypt(policy, sp, key.Key, iv, p.Aad, data, buffer.AsSpan(0, capacity), tag)
-                    : SymmetricCipher.Decrypt(policy, sp, key.Key, iv, p.Aad, data, sp.IsAead ? p.AuthenticationTag : default, buffer.AsSpan(0, capacity));
+                plaintext = ArrayPool<byte>.Shared.Rent(capacity);
+                if (!TryCrypt(policy, in sp, key.Key, iv, in p, data, plaintext.AsSpan(0, capacity), default, encrypt, out n)) return false;
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
+            StartResponse(ref writer, now, in req, version);
+            writer.StartStructure(Tag.ResponsePayload);
+            writer.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
+            if (encrypt)
             {
-                return false; // a crypto failure (bad IV, tag, policy…): the tree path reports it
+                // Straight into the response (its length is known): on a failure nothing has been committed to the output.
+                if (!TryCrypt(policy, in sp, key.Key, iv, in p, data, writer.ReserveBytes(Tag.Data, capacity), tag, encrypt, out _)) return false;
             }
-
-            var idBytes = p.UniqueIdentifier;
-            scoped var writer = new TtlvWriter(output, 224 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + n);
-            try
-            {
-                StartResponse(ref writer, engine, in req, version);
-                writer.StartStructure(Tag.ResponsePayload);
-                writer.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
-                writer.WriteBytes(Tag.Data, buffer.AsSpan(0, n));
-                if (generated) writer.WriteBytes(Tag.IVCounterNonce, iv);
-                if (encrypt && sp.IsAead) writer.WriteBytes(Tag.AuthenticatedEncryptionTag, tag);
-                writer.EndStructure();
-                EndResponse(ref writer);
-            }
-            finally { writer.Dispose(); }
+            else writer.WriteBytes(Tag.Data, plaintext.AsSpan(0, n));
+            if (generated) writer.WriteBytes(Tag.IVCounterNonce, iv);
+            if (encrypt && aead) writer.WriteBytes(Tag.AuthenticatedEncryptionTag, tag);
+            writer.EndStructure();
+            EndResponse(ref writer);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer, clearArray: !encrypt);
+            writer.Dispose();
+            if (plaintext is not null) ArrayPool<byte>.Shared.Return(plaintext, clearArray: true);
         }
-        Audit(engine, caller, req.Operation, obj.Id, start);
+        Audit(engine, caller, req.Operation, entry.Object.Id, start);
         return true;
+    }
+
+    /// <summary>
+    /// Encrypts <paramref name="data"/> into <paramref name="output"/> (its exact ciphertext length) and <paramref name="tag"/>,
+    /// or decrypts it into <paramref name="output"/> checking the request's tag; false on any crypto failure (bad IV, tag,
+    /// policy…), which the tree path reports.
+    /// </summary>
+    private static bool TryCrypt(AlgorithmPolicy policy, in SymmetricParameters sp, byte[] key, ReadOnlySpan<byte> iv, in FastPayload p,
+        ReadOnlySpan<byte> data, Span<byte> output, Span<byte> tag, bool encrypt, out int written)
+    {
+        try
+        {
+            written = encrypt
+                ? SymmetricCipher.Encrypt(policy, sp, key, iv, p.Aad, data, output, tag)
+                : SymmetricCipher.Decrypt(policy, sp, key, iv, p.Aad, data, sp.IsAead ? p.AuthenticationTag : default, output);
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            written = 0;
+            return false;
+        }
     }
 
     /// <summary>
@@ -228,7 +249,7 @@ internal static class FastPath
     }
 
     /// <summary>Response Header and the batch item up to its payload, as MessageProcessor.BuildResponse writes a success.</summary>
-    private static void StartResponse(ref TtlvWriter w, EngineCore engine, in FastRequest req, KmipVersion version)
+    private static void StartResponse(ref TtlvWriter w, long now, in FastRequest req, KmipVersion version)
     {
         w.StartStructure(Tag.ResponseMessage);
         w.StartStructure(Tag.ResponseHeader);
@@ -236,7 +257,7 @@ internal static class FastPath
         w.WriteInt32(Tag.ProtocolVersionMajor, version.Major);
         w.WriteInt32(Tag.ProtocolVersionMinor, version.Minor);
         w.EndStructure();
-        w.WriteDateTime(Tag.TimeStamp, engine.NowSeconds);
+        w.WriteDateTime(Tag.TimeStamp, now);
         if (version >= KmipVersion.V1_4 && req.HasCorrelationValue) w.WriteTextUtf8(Tag.ClientCorrelationValue, req.CorrelationValue);
         w.WriteInt32(Tag.BatchCount, 1);
         w.EndStructure();

@@ -293,7 +293,9 @@ internal static class MessageProcessor
     }
 
     internal static bool OperationExists(Operation operation, KmipVersion version)
-        => KmipNames.EnumerationFor(Tag.Operation)?.Find((uint)operation) is not { } info || info.ExistsIn(version);
+        => s_operations?.Find((uint)operation) is not { } info || info.ExistsIn(version);
+
+    private static readonly EnumInfo? s_operations = KmipNames.EnumerationFor(Tag.Operation);
 
     private static ItemResult Fail(ItemResult r, ResultReason reason, string message, KmipVersion version)
     {

@@ -24,10 +24,14 @@ internal static class Lifecycle
 
     /// <summary>The state the object is in at <paramref name="now"/>.</summary>
     public static State Effective(ManagedObject obj, long now)
+        => Effective(obj.StoredState, obj.Date(Tag.ActivationDate), obj.Date(Tag.DeactivationDate), now);
+
+    /// <summary>The state at <paramref name="now"/> of an object stored in <paramref name="stored"/> with these dates.</summary>
+    public static State Effective(State stored, long? activationDate, long? deactivationDate, long now)
     {
-        var state = obj.StoredState;
-        if (state == State.PreActive && obj.Date(Tag.ActivationDate) is { } a && a <= now) state = State.Active;
-        if (state is State.PreActive or State.Active && obj.Date(Tag.DeactivationDate) is { } d && d <= now) state = State.Deactivated;
+        var state = stored;
+        if (state == State.PreActive && activationDate is { } a && a <= now) state = State.Active;
+        if (state is State.PreActive or State.Active && deactivationDate is { } d && d <= now) state = State.Deactivated;
         return state;
     }
 
@@ -49,7 +53,10 @@ internal static class Lifecycle
     }
 
     /// <summary>The fault of <see cref="RequireUsage"/>, or null when the mask holds every bit of <paramref name="required"/>.</summary>
-    public static KmipFault? UsageFault(ManagedObject obj, CryptographicUsageMask required)
-        => (obj.UsageMask & required) == required ? null
+    public static KmipFault? UsageFault(ManagedObject obj, CryptographicUsageMask required) => UsageFault(obj.UsageMask, required);
+
+    /// <summary><see cref="UsageFault(ManagedObject, CryptographicUsageMask)"/> for an object whose mask is <paramref name="mask"/>.</summary>
+    public static KmipFault? UsageFault(CryptographicUsageMask mask, CryptographicUsageMask required)
+        => (mask & required) == required ? null
         : new KmipFault(ResultReason.IncompatibleCryptographicUsageMask, "Cryptographic Usage Mask does not allow this use", ResultReason.PermissionDenied);
 }

@@ -64,17 +64,21 @@ internal static class CryptoSupport
     /// <paramref name="now"/> (<see cref="Lifecycle.Effective"/>), so a shared, unrefreshed object gets the same answer.
     /// </summary>
     public static KmipFault? KeyFault(ManagedObject obj, long now, CryptographicUsageMask usage, ReadOnlySpan<State> states)
+        => KeyFault(KeyUse.Of(obj), now, usage, states);
+
+    /// <summary><see cref="KeyFault(ManagedObject, long, CryptographicUsageMask, ReadOnlySpan{State})"/> over the object's <see cref="KeyUse"/> facts.</summary>
+    public static KmipFault? KeyFault(in KeyUse key, long now, CryptographicUsageMask usage, ReadOnlySpan<State> states)
     {
         bool protect = (usage & (CryptographicUsageMask.Encrypt | CryptographicUsageMask.Sign | CryptographicUsageMask.MACGenerate)) != 0;
-        if (obj.IsDestroyed || obj.Value is null) return new KmipFault(ResultReason.ObjectDestroyed, "Object destroyed", ResultReason.ItemNotFound);
-        if (obj.Archived) return new KmipFault(ResultReason.ObjectArchived, "Object archived");
-        var state = Lifecycle.Effective(obj, now);
+        if (key.Destroyed) return new KmipFault(ResultReason.ObjectDestroyed, "Object destroyed", ResultReason.ItemNotFound);
+        if (key.Archived) return new KmipFault(ResultReason.ObjectArchived, "Object archived");
+        var state = Lifecycle.Effective(key.StoredState, key.ActivationDate, key.DeactivationDate, now);
         bool allowed = false;
         foreach (var s in states) allowed |= s == state;
         if (!allowed) return KmipFault.WrongState("The key is not in a state that allows this operation");
-        if (protect && obj.Date(Tag.ProtectStopDate) is { } stop && stop <= now) return KmipFault.WrongState("The Protect Stop Date has passed");
-        if (!protect && obj.Date(Tag.ProcessStartDate) is { } start && start > now) return KmipFault.WrongState("The Process Start Date is not reached");
-        return Lifecycle.UsageFault(obj, usage);
+        if (protect && key.ProtectStopDate is { } stop && stop <= now) return KmipFault.WrongState("The Protect Stop Date has passed");
+        if (!protect && key.ProcessStartDate is { } start && start > now) return KmipFault.WrongState("The Process Start Date is not reached");
+        return Lifecycle.UsageFault(key.UsageMask, usage);
     }
 
     public static CryptographicAlgorithm Algorithm(ManagedObject obj)
@@ -193,4 +197,17 @@ internal static class CryptoSupport
         if (d.Curve != 0 && obj.Get(Tag.CryptographicDomainParameters) is null)
             obj.AddInstance(TtlvElement.Structure(Tag.CryptographicDomainParameters, TtlvElement.Enumeration(Tag.RecommendedCurve, (uint)d.Curve)));
     }
+}
+
+/// <summary>
+/// The attributes of an object that decide whether it may serve as a key at a given time (<see cref="CryptoSupport.KeyFault(in KeyUse, long, CryptographicUsageMask, ReadOnlySpan{State})"/>):
+/// read per request by the operations, once per cached object by the fast path (Storage.CipherKey), which evaluates the
+/// dates at each request.
+/// </summary>
+/// <param name="Destroyed">Destroyed, or without key material.</param>
+internal readonly record struct KeyUse(bool Destroyed, bool Archived, State StoredState, long? ActivationDate, long? DeactivationDate,
+    long? ProtectStopDate, long? ProcessStartDate, CryptographicUsageMask UsageMask)
+{
+    public static KeyUse Of(ManagedObject obj) => new(obj.IsDestroyed || obj.Value is null, obj.Archived, obj.StoredState,
+        obj.Date(Tag.ActivationDate), obj.Date(Tag.DeactivationDate), obj.Date(Tag.ProtectStopDate), obj.Date(Tag.ProcessStartDate), obj.UsageMask);
 }

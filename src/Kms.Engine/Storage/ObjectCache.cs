@@ -45,7 +45,8 @@ internal sealed class CachedObject
 
 /// <summary>
 /// What single-part symmetric Encrypt/Decrypt needs from a key object, read once when the object is cached: the key
-/// bytes (as <see cref="Operations.CryptoSupport.SymmetricKey"/> reads them) and the object's Cryptographic Parameters
+/// bytes (as <see cref="Operations.CryptoSupport.SymmetricKey"/> reads them), the facts its usability at a given time
+/// depends on (<see cref="Operations.KeyUse"/>, Usage Limits) and the object's Cryptographic Parameters
 /// fields that drive a symmetric cipher (as <see cref="Operations.CryptoSupport.Parameters"/> merges them under a
 /// request's).
 /// </summary>
@@ -54,6 +55,8 @@ internal sealed class CipherKey
     private CipherKey(byte[] key, ManagedObject obj)
     {
         Key = key;
+        Use = Operations.KeyUse.Of(obj);
+        HasUsageLimits = Operations.UsageLimits.Applies(obj);
         DefaultAlgorithm = Operations.CryptoSupport.Algorithm(obj);
         if (obj.Get(Tag.CryptographicParameters) is { Type: ItemType.Structure } stored)
         {
@@ -65,6 +68,13 @@ internal sealed class CipherKey
     }
 
     public byte[] Key { get; }
+
+    /// <summary>The key's state, dates and usage mask, for <see cref="Operations.CryptoSupport.KeyFault(in Operations.KeyUse, long, CryptographicUsageMask, ReadOnlySpan{State})"/> at each request.</summary>
+    public Operations.KeyUse Use { get; }
+
+    /// <summary>Whether the object has a Usage Limits budget (<see cref="Operations.UsageLimits.Applies"/>).</summary>
+    public bool HasUsageLimits { get; }
+
     public CryptographicAlgorithm DefaultAlgorithm { get; }
     public uint? StoredAlgorithm { get; }
     public uint? StoredMode { get; }

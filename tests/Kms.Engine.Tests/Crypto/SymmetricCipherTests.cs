@@ -248,6 +248,37 @@ public class SymmetricCipherTests
             Assert.Throws<CryptoFailure>(() => SymmetricCipher.Encrypt(Policy, x, new byte[16], new byte[12], default, new byte[1], new byte[1], new byte[16])).Reason);
     }
 
+    // The per-thread AES-GCM context cache must never serve a context keyed with another key: keys that differ in any one
+    // bit of any byte, or in length, give the ciphertext of a fresh context.
+    [Theory]
+    [InlineData(16)]
+    [InlineData(24)]
+    [InlineData(32)]
+    public void AesGcm_context_cache_tells_apart_keys_differing_in_one_bit(int keyLength)
+    {
+        var p = new SymmetricParameters(CryptographicAlgorithm.AES, BlockCipherMode.GCM);
+        var key = RandomSource.Get(keyLength);
+        var iv = RandomSource.Get(12);
+        var plain = RandomSource.Get(40);
+        var c = new byte[40];
+        var tag = new byte[16];
+        var expected = new byte[40];
+        var expectedTag = new byte[16];
+        for (int i = 0; i < keyLength; i++)
+        {
+            SymmetricCipher.Encrypt(Policy, p, key, iv, default, plain, c, tag); // the cache now holds key
+            var other = key.ToArray();
+            other[i] ^= (byte)(1 << (i % 8));
+            Assert.False(AesGcmCache.SameKey(key, other));
+            Assert.True(AesGcmCache.SameKey(key, key.ToArray()));
+            SymmetricCipher.Encrypt(Policy, p, other, iv, default, plain, c, tag);
+            using (var fresh = new System.Security.Cryptography.AesGcm(other, 16)) fresh.Encrypt(iv, plain, expected, expectedTag);
+            Assert.Equal(expected, c);
+            Assert.Equal(expectedTag, tag);
+        }
+        Assert.False(AesGcmCache.SameKey(key, key.AsSpan(0, 8)));
+    }
+
     // Allocation budget of the hot path (issue 4: 0 B per call beyond the output). Measured on this thread
     // after a warm-up call, which fills the per-thread AES-GCM context cache.
     [Fact]
