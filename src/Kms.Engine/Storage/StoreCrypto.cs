@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -32,6 +33,7 @@ internal sealed class StoreCrypto : IDisposable
 
     /// <summary>The storage key of <paramref name="id"/>: HMAC-SHA256(idKey, UTF-8 id) truncated to 16 bytes.</summary>
     /// <returns>false when the id is longer than <see cref="MaxIdBytes"/> in UTF-8.</returns>
+    [SkipLocalsInit] // the UTF-8 buffer is read only as far as GetBytes wrote it
     internal bool TryStorageKey(string id, Span<byte> key)
     {
         if (id.Length > MaxIdBytes || Encoding.UTF8.GetByteCount(id) > MaxIdBytes)
