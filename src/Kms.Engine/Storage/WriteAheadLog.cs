@@ -176,7 +176,7 @@ internal sealed partial class WriteAheadLog : IDisposable
         _groupLength += plain.Length;
     }
 
-    /// <summary>Seals the open group, writes it at the tail and makes it durable (one write and one fsync) before returning.</summary>
+    /// <summary>Seals the open group, writes it at the tail and makes it durable (one write and one data sync) before returning.</summary>
     internal void CommitGroup()
     {
         if (_groupLength < 0) throw new InvalidOperationException("No group is open.");
@@ -188,7 +188,7 @@ internal sealed partial class WriteAheadLog : IDisposable
         if (_tail % _segmentBytes + total > _segmentBytes) NextSegment();
         long offset = _tail % _segmentBytes;
         var handle = Segment(_tail / _segmentBytes);
-        // Allocate (zero-fill) ahead of the data, so that the sync below commits data blocks only.
+        // Allocate (zero-fill, 1 MiB at a time) up to the end of the data, so that the sync below commits data blocks only.
         while (_filled < offset + total)
         {
             int n = (int)Math.Min(_zeros.Length, _segmentBytes - _filled);
