@@ -4,31 +4,41 @@ using System.Security.Cryptography;
 namespace Kms.Engine.Crypto;
 
 /// <summary>
-/// A one-entry, per-thread cache of the <see cref="AesGcm"/> context for the last key and tag size used on
-/// that thread, so that repeated AES-GCM calls with the same key allocate nothing and skip the key
-/// schedule. The key is compared in constant time (<see cref="SameKey"/>). The cached copy of the key is zeroed when replaced.
-/// Tradeoff: one extra copy of the most recent AES-GCM key stays in memory per thread.
+/// A small per-thread cache of <see cref="AesGcm"/> contexts for the last <see cref="Ways"/> keys (and tag sizes) used on
+/// that thread, so that repeated AES-GCM calls with the same keys allocate nothing and skip the key schedule, also when
+/// a thread serves requests for a few keys in turn (one entry thrashed: a new context, ~1–3 µs and an allocation, per
+/// switch). Keys are compared in constant time (<see cref="SameKey"/>); the entry replaced is the oldest, and its key
+/// copy is zeroed. Tradeoff: copies of the most recent AES-GCM keys stay in memory, up to <see cref="Ways"/> per thread.
 /// </summary>
 internal static class AesGcmCache
 {
-    [ThreadStatic] private static AesGcm? t_gcm;
-    [ThreadStatic] private static byte[]? t_key;
-    [ThreadStatic] private static int t_keyLength;
+    internal const int Ways = 4;
+
+    private sealed class Entry
+    {
+        internal AesGcm? Gcm;
+        internal readonly byte[] Key = new byte[32];
+        internal int KeyLength;
+    }
+
+    [ThreadStatic] private static Entry[]? t_entries;
+    [ThreadStatic] private static int t_next;
 
     internal static AesGcm Get(ReadOnlySpan<byte> key, int tagSize)
     {
-        var gcm = t_gcm;
-        var cached = t_key;
-        if (gcm is not null && cached is not null && t_keyLength == key.Length && gcm.TagSizeInBytes == tagSize
-            && SameKey(cached.AsSpan(0, key.Length), key))
-            return gcm;
-
-        gcm?.Dispose();
-        cached ??= t_key = new byte[32];
-        CryptographicOperations.ZeroMemory(cached);
-        key.CopyTo(cached);
-        t_keyLength = key.Length;
-        return t_gcm = new AesGcm(key, tagSize);
+        var entries = t_entries ??= [new(), new(), new(), new()];
+        foreach (var e in entries)
+        {
+            if (e.Gcm is { } gcm && e.KeyLength == key.Length && gcm.TagSizeInBytes == tagSize && SameKey(e.Key.AsSpan(0, key.Length), key))
+                return gcm;
+        }
+        var victim = entries[t_next];
+        t_next = (t_next + 1) % Ways;
+        victim.Gcm?.Dispose();
+        CryptographicOperations.ZeroMemory(victim.Key);
+        key.CopyTo(victim.Key);
+        victim.KeyLength = key.Length;
+        return victim.Gcm = new AesGcm(key, tagSize);
     }
 
     /// <summary>
@@ -46,12 +56,16 @@ internal static class AesGcmCache
         return diff == 0;
     }
 
-    /// <summary>Drops this thread's cached context and zeroes its key copy.</summary>
+    /// <summary>Drops this thread's cached contexts and zeroes their key copies.</summary>
     internal static void Clear()
     {
-        t_gcm?.Dispose();
-        t_gcm = null;
-        if (t_key is not null) CryptographicOperations.ZeroMemory(t_key);
-        t_keyLength = 0;
+        if (t_entries is not { } entries) return;
+        foreach (var e in entries)
+        {
+            e.Gcm?.Dispose();
+            e.Gcm = null;
+            CryptographicOperations.ZeroMemory(e.Key);
+            e.KeyLength = 0;
+        }
     }
 }

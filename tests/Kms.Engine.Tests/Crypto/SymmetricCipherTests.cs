@@ -302,4 +302,31 @@ public class SymmetricCipherTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Equal(plain, back);
     }
+
+    // A thread serving requests for a few keys in turn keeps one context per key (up to AesGcmCache.Ways): no new
+    // context, so no allocation, when the keys alternate; a key beyond that replaces the oldest and still encrypts right.
+    [Fact]
+    public void AesGcm_context_cache_keeps_several_keys_per_thread()
+    {
+        var p = new SymmetricParameters(CryptographicAlgorithm.AES, BlockCipherMode.GCM);
+        var keys = Enumerable.Range(0, AesGcmCache.Ways).Select(_ => RandomSource.Get(32)).ToArray();
+        var iv = RandomSource.Get(12);
+        var plain = RandomSource.Get(64);
+        var c = new byte[64];
+        var tag = new byte[16];
+        foreach (var k in keys) SymmetricCipher.Encrypt(Policy, p, k, iv, default, plain, c, tag);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) SymmetricCipher.Encrypt(Policy, p, keys[i % keys.Length], iv, default, plain, c, tag);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        var expected = new byte[64];
+        var expectedTag = new byte[16];
+        foreach (var k in keys.Append(RandomSource.Get(32)).Append(keys[0]))
+        {
+            SymmetricCipher.Encrypt(Policy, p, k, iv, default, plain, c, tag);
+            using (var fresh = new System.Security.Cryptography.AesGcm(k, 16)) fresh.Encrypt(iv, plain, expected, expectedTag);
+            Assert.Equal(expected, c);
+            Assert.Equal(expectedTag, tag);
+        }
+    }
 }
