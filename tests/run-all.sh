@@ -17,6 +17,12 @@ if ! /usr/bin/python3 -c 'import kmip' >/dev/null 2>&1; then
   fi
 fi
 
+# jq reads BenchmarkDotNet's JSON in bench/check-allocations.sh.
+if ! command -v jq >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q jq >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1; apt-get install -y -q jq 2>&1 | tail -n 2; }
+fi
+
 dotnet build Kms.sln -c Release 2>&1 | tail -n 3
 build=${PIPESTATUS[0]}
 if [ "$build" -ne 0 ]; then
@@ -35,6 +41,14 @@ failed=$(echo "$summary" | awk '{print $3}')
 if [ "$status" -ne 0 ] && [ "$failed" = "0" ]; then
   # The runner failed without reporting a failed test (a crashed test host, say): count it.
   summary=$(echo "$summary" | awk '{printf "%d passed, 1 failed", $1}')
+fi
+
+# The allocation budget (issue 7): every benchmark in bench/allocation-budget.txt at 0 B per operation, one check.
+if bash bench/check-allocations.sh; then
+  summary=$(echo "$summary" | awk '{printf "%d passed, %d failed", $1 + 1, $3}')
+else
+  summary=$(echo "$summary" | awk '{printf "%d passed, %d failed", $1, $3 + 1}')
+  status=1
 fi
 echo "$summary"
 exit "$status"
