@@ -28,13 +28,7 @@ internal sealed class ImportOperation : IKmipOperation
             throw KmipFault.Missing("Import needs the Unique Identifier (text) of the object");
         var id = uid.Text;
         ctx.UniqueIdentifier = id;
-        if (payload.Find(Tag.ObjectType) is not { Type: ItemType.Enumeration } typeElement) throw KmipFault.Missing("Object Type is required");
-        var type = (ObjectType)typeElement.UInt32;
-        var valueTag = type is ObjectType.SymmetricKey or ObjectType.PublicKey or ObjectType.PrivateKey or ObjectType.SecretData
-            or ObjectType.Certificate or ObjectType.OpaqueObject ? ManagedObject.ValueTag(type) : Tag.None;
-        if (valueTag == Tag.None) throw new KmipFault(ResultReason.InvalidObjectType, "Unsupported Object Type", ResultReason.InvalidField);
-        var value = payload.Find(valueTag) ?? throw KmipFault.Missing("The object is missing or does not match Object Type");
-        RegisterOperation.Validate(type, value);
+        var value = RegisterOperation.ReadObject(payload, out var type);
         bool replace = payload.Find(Tag.ReplaceExisting) is { Type: ItemType.Boolean, Bool: true };
 
         ManagedObject obj;

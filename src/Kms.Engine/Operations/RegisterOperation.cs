@@ -21,13 +21,7 @@ internal sealed class RegisterOperation : IKmipOperation
     public TtlvElement Execute(OperationContext ctx, TtlvElement payload)
     {
         ObjectBuilder.RequireCreateRight(ctx);
-        if (payload.Find(Tag.ObjectType) is not { Type: ItemType.Enumeration } typeElement) throw KmipFault.Missing("Object Type is required");
-        var type = (ObjectType)typeElement.UInt32;
-        var valueTag = type is ObjectType.SymmetricKey or ObjectType.PublicKey or ObjectType.PrivateKey or ObjectType.SecretData
-            or ObjectType.Certificate or ObjectType.OpaqueObject ? ManagedObject.ValueTag(type) : Tag.None;
-        if (valueTag == Tag.None) throw new KmipFault(ResultReason.InvalidObjectType, "Unsupported Object Type", ResultReason.InvalidField);
-        var value = payload.Find(valueTag) ?? throw KmipFault.Missing("The object is missing or does not match Object Type");
-        Validate(type, value);
+        var value = ReadObject(payload, out var type);
 
         var obj = ObjectBuilder.NewObject(ctx, type);
         var attributes = AttributeCodec.ReadAttributes(payload, ctx.Version);
@@ -51,6 +45,22 @@ internal sealed class RegisterOperation : IKmipOperation
         ctx.Save(obj, touch: false);
         ctx.Batch.IdPlaceholder = obj.Id;
         return OperationContext.PayloadWithId(obj.Id);
+    }
+
+    /// <summary>
+    /// The Object Type and the object of a Register or Import payload: a supported type, the object structure that
+    /// type names, and its content checked by <see cref="Validate"/>.
+    /// </summary>
+    internal static TtlvElement ReadObject(TtlvElement payload, out ObjectType type)
+    {
+        if (payload.Find(Tag.ObjectType) is not { Type: ItemType.Enumeration } typeElement) throw KmipFault.Missing("Object Type is required");
+        type = (ObjectType)typeElement.UInt32;
+        var valueTag = type is ObjectType.SymmetricKey or ObjectType.PublicKey or ObjectType.PrivateKey or ObjectType.SecretData
+            or ObjectType.Certificate or ObjectType.OpaqueObject ? ManagedObject.ValueTag(type) : Tag.None;
+        if (valueTag == Tag.None) throw new KmipFault(ResultReason.InvalidObjectType, "Unsupported Object Type", ResultReason.InvalidField);
+        var value = payload.Find(valueTag) ?? throw KmipFault.Missing("The object is missing or does not match Object Type");
+        Validate(type, value);
+        return value;
     }
 
     /// <summary>
