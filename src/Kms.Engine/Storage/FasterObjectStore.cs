@@ -199,8 +199,7 @@ public sealed class FasterObjectStore : IObjectStore
         if (TryReadRaw(_applySession, MetaKey, out var meta) && meta.Length == 8)
             covered = BinaryPrimitives.ReadInt64LittleEndian(meta);
         // Starting without a checkpoint is only sound if the log still holds everything (never truncated).
-        int replayed = _log.Replay(covered, logMayStartLater: kvRecovered, ApplyLogGroup);
-        _commitsSinceCheckpoint = replayed;
+        _log.Replay(covered, logMayStartLater: kvRecovered, ApplyLogGroup); // counts the replayed commits in _commitsSinceCheckpoint
 
         // Rebuild the index from a raw scan of the hybrid log in address order: the last record of a key
         // wins and a tombstone removes it; live records are then read back through the session. (The session's deduplicating iterator is not used: in 2.6.5 its
@@ -246,6 +245,7 @@ public sealed class FasterObjectStore : IObjectStore
             pos += 4;
             if (length < 4 || length > group.Length - pos) throw Malformed(address);
             ApplyLogEntry(group.Slice(pos, length), address);
+            _commitsSinceCheckpoint++; // one entry per commit, as the commit loop counts them
             pos += length;
         }
     }

@@ -45,6 +45,7 @@ internal sealed partial class WriteAheadLog : IDisposable
     private byte[] _group = new byte[64 * 1024];
     private int _groupLength = -1; // header + nonce + plaintext gathered so far; −1 when no group is open
     private bool _recovered;
+    private byte[] _sealedRead = []; // replay's read buffer
 
     /// <summary>Opens the log in <paramref name="directory"/>; <see cref="Replay"/> must run before anything is appended.</summary>
     internal WriteAheadLog(string directory, long segmentBytes, StoreCrypto crypto)
@@ -73,7 +74,7 @@ internal sealed partial class WriteAheadLog : IDisposable
     /// prepares appending. <paramref name="apply"/> gets each group's plaintext and address.
     /// </summary>
     /// <exception cref="InvalidOperationException">A group fails its integrity check, or segments are missing.</exception>
-    internal int Replay(long from, bool logMayStartLater, Action<ReadOnlySpan<byte>, long> apply)
+    internal void Replay(long from, bool logMayStartLater, Action<ReadOnlySpan<byte>, long> apply)
     {
         long[] segments = ListSegments();
         if (segments.Length > 0 && !logMayStartLater && segments[0] > 0)
@@ -83,7 +84,6 @@ internal sealed partial class WriteAheadLog : IDisposable
         _begin = segments.Length > 0 ? Math.Min(segments[0], from / _segmentBytes) * _segmentBytes : from - from % _segmentBytes;
 
         long position = from;
-        int replayed = 0;
         var header = new byte[HeaderSize];
         byte[] buffer = [];
         while (true)
@@ -108,31 +108,22 @@ internal sealed partial class WriteAheadLog : IDisposable
                 break;
             }
             apply(buffer.AsSpan(0, payload - StoreCrypto.Overhead), position);
-            replayed++;
             position += HeaderSize + payload;
         }
 
-        // Resume at the start of a segment no earlier incarnation wrote a group into, behind a durable marker.
-        long tailSegment = position / _segmentBytes;
-        if (position % _segmentBytes != 0 || File.Exists(SegmentPath(tailSegment)))
-        {
-            if (File.Exists(SegmentPath(tailSegment)) && _segmentBytes - position % _segmentBytes >= HeaderSize)
-            {
-                var h = Segment(tailSegment);
-                WriteHeader(header, NextSegmentKind, 0, position);
-                RandomAccess.Write(h, header, position % _segmentBytes);
-                SyncData(h);
-            }
-            position = (tailSegment + 1) * _segmentBytes;
-        }
+        // Resume at the start of a segment no earlier incarnation wrote a group into, behind a durable marker (a position
+        // inside a segment means its file exists; so may a torn group's file at a segment start).
         _tail = position;
-        _filled = 0;
-        var next = Segment(position / _segmentBytes, create: true);
-        _filled = RandomAccess.GetLength(next);
+        if (position % _segmentBytes != 0 || File.Exists(SegmentPath(position / _segmentBytes))) NextSegment();
+        else _filled = RandomAccess.GetLength(Segment(position / _segmentBytes, create: true));
         // A reused file may hold a group at its start from an earlier life: make sure nothing valid starts there.
-        if (_filled >= HeaderSize) { RandomAccess.Write(next, _zeros.AsSpan(0, HeaderSize), 0); SyncData(next); }
+        if (_filled >= HeaderSize)
+        {
+            var next = Segment(_tail / _segmentBytes);
+            RandomAccess.Write(next, _zeros.AsSpan(0, HeaderSize), 0);
+            SyncData(next);
+        }
         _recovered = true;
-        return replayed;
     }
 
     /// <summary>Reads the group header at <paramref name="position"/> and, for a group, opens its payload into <paramref name="buffer"/>.</summary>
@@ -146,7 +137,8 @@ internal sealed partial class WriteAheadLog : IDisposable
         if (BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8)) != position) return false;
         if (kind == NextSegmentKind) return payload == 0;
         if (kind != GroupKind || payload < StoreCrypto.Overhead || payload > _segmentBytes - offset - HeaderSize) return false;
-        var sealedPayload = new byte[payload];
+        if (_sealedRead.Length < payload) _sealedRead = new byte[payload];
+        var sealedPayload = _sealedRead.AsSpan(0, payload);
         if (RandomAccess.Read(handle, sealedPayload, offset + HeaderSize) != payload) return false;
         if (buffer.Length < payload) buffer = new byte[payload];
         Span<byte> associated = stackalloc byte[AssociatedPrefix.Length + 8];
@@ -222,7 +214,6 @@ internal sealed partial class WriteAheadLog : IDisposable
         }
         if (_open.Remove(segment, out var old)) old.Dispose();
         _tail = (segment + 1) * _segmentBytes;
-        _filled = 0;
         _filled = RandomAccess.GetLength(Segment(segment + 1, create: true));
     }
 
