@@ -7,21 +7,20 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# PyKMIP (Debian python3-pykmip) for the interoperability tests in tests/Kms.Conformance.Tests. It imports only under
-# Debian's /usr/bin/python3. Skipped when it already imports; apt-get update only when the first install fails.
-if ! /usr/bin/python3 -c 'import kmip' >/dev/null 2>&1; then
+# Installs a Debian package; apt-get update only when the first install fails.
+apt_install() {
   export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y -q python3-pykmip >/dev/null 2>&1; then
+  if ! apt-get install -y -q "$1" >/dev/null 2>&1; then
     apt-get update -q >/dev/null 2>&1
-    apt-get install -y -q python3-pykmip 2>&1 | tail -n 2
+    apt-get install -y -q "$1" 2>&1 | tail -n 2
   fi
-fi
+}
 
+# PyKMIP (Debian python3-pykmip) for the interoperability tests in tests/Kms.Conformance.Tests. It imports only under
+# Debian's /usr/bin/python3. Skipped when it already imports.
+/usr/bin/python3 -c 'import kmip' >/dev/null 2>&1 || apt_install python3-pykmip
 # jq reads BenchmarkDotNet's JSON in bench/check-allocations.sh.
-if ! command -v jq >/dev/null 2>&1; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q jq >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1; apt-get install -y -q jq 2>&1 | tail -n 2; }
-fi
+command -v jq >/dev/null 2>&1 || apt_install jq
 
 dotnet build Kms.sln -c Release 2>&1 | tail -n 3
 build=${PIPESTATUS[0]}
