@@ -51,7 +51,8 @@ internal sealed class EngineCore
         {
             if (!ReferenceEquals(Options.Clock, TimeProvider.System)) return Options.Clock.GetUtcNow().ToUnixTimeSeconds();
             var second = Volatile.Read(ref _second);
-            return Environment.TickCount64 < second.ValidUntilTick ? second.Unix : ReadSecond();
+            long tick = Environment.TickCount64;
+            return tick < second.ValidUntilTick ? second.Unix : ReadSecond(tick);
         }
     }
 
@@ -60,11 +61,13 @@ internal sealed class EngineCore
     private sealed record SecondReading(long Unix, long ValidUntilTick);
     private SecondReading _second = new(0, long.MinValue);
 
-    private long ReadSecond()
+    private long ReadSecond(long tick)
     {
         var now = DateTimeOffset.UtcNow;
         long unix = now.ToUnixTimeSeconds();
-        Volatile.Write(ref _second, new SecondReading(unix, Environment.TickCount64 + (1000 - now.Millisecond) - SecondMarginMilliseconds));
+        // Published once per second: inside the margin every call reads the clock itself and allocates nothing.
+        long validUntil = tick + (1000 - now.Millisecond) - SecondMarginMilliseconds;
+        if (validUntil > tick) Volatile.Write(ref _second, new SecondReading(unix, validUntil));
         return unix;
     }
 }
