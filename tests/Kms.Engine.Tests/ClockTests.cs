@@ -27,12 +27,19 @@ public sealed class ClockTests
     {
         using var t = new TestEngine();
         var core = t.Engine.Core;
-        long sum = core.NowSeconds;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        // ~1.5 s of back-to-back readings: at most two second boundaries, each publishing one 32-byte reading; the
-        // last 20 ms of every second (when the clock is read each time) must not allocate per call.
-        for (long until = Environment.TickCount64 + 1500; Environment.TickCount64 < until;) sum += core.NowSeconds;
-        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 3 * 32);
+        long sum = 0;
+        for (long until = Environment.TickCount64 + 100; Environment.TickCount64 < until;) sum += core.NowSeconds; // JIT warm-up
+        // Rounds of 1.05 s of back-to-back readings, each holding one last-20-ms window (where the clock is read at each
+        // call) and at most two second boundaries (one 32-byte reading published at each). A per-call allocation shows
+        // in every round; the runtime's own one-off work on this thread (tiered JIT) in one round only.
+        long fewest = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (long until = Environment.TickCount64 + 1050; Environment.TickCount64 < until;) sum += core.NowSeconds;
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.InRange(fewest, 0, 2 * 32);
         Assert.NotEqual(0, sum);
     }
 }
