@@ -89,11 +89,11 @@ internal static class StoreThroughput
     private static void Report(int callers, double seconds, FasterObjectStore store, Func<int, int, Task> op)
     {
         using var self = Process.GetCurrentProcess();
+        // The first second warms up (JIT tiers, thread pool size, caches) and is not counted.
+        const double warmUp = 1;
         long count = 0;
         var latencies = new List<double>[callers];
-        long groupsBefore = store.GroupCommits;
-        var cpuBefore = self.TotalProcessorTime;
-        var stop = Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         var loops = new Task[callers];
         for (int t = 0; t < callers; t++)
         {
@@ -101,22 +101,31 @@ internal static class StoreThroughput
             latencies[c] = new List<double>(1 << 16);
             loops[c] = Task.Run(async () =>
             {
-                for (int i = 0; stop.Elapsed.TotalSeconds < seconds; i++)
+                for (int i = 0; clock.Elapsed.TotalSeconds < warmUp + seconds; i++)
                 {
                     long start = Stopwatch.GetTimestamp();
                     await op(c, i);
+                    if (clock.Elapsed.TotalSeconds < warmUp) continue;
                     latencies[c].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                     Interlocked.Increment(ref count);
                 }
             });
         }
+        Thread.Sleep(TimeSpan.FromSeconds(warmUp));
+        self.Refresh();
+        var cpuBefore = self.TotalProcessorTime;
+        long groupsBefore = store.GroupCommits;
+        var pauseBefore = GC.GetTotalPauseDuration();
+        int[] gcBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        var measured = Stopwatch.StartNew();
         Task.WaitAll(loops);
-        double elapsed = stop.Elapsed.TotalSeconds;
+        double elapsed = measured.Elapsed.TotalSeconds;
         self.Refresh();
         double cpuUs = (self.TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1, count);
         var all = latencies.SelectMany(l => l).Order().ToArray();
         Console.WriteLine($"callers={callers,3}  {count / elapsed,10:N0} creates/s  p50={all[all.Length / 2]:F2} ms  p99={all[(int)(all.Length * 0.99)]:F2} ms  " +
-            $"CPU {cpuUs:F0} µs/create  commits per fsync={(double)count / Math.Max(1, store.GroupCommits - groupsBefore):F1}  load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+            $"CPU {cpuUs:F0} µs/create  commits per fsync={(double)count / Math.Max(1, store.GroupCommits - groupsBefore):F1}  " +
+            $"GC pauses {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:F0} ms (gen0/1/2 {GC.CollectionCount(0) - gcBefore[0]}/{GC.CollectionCount(1) - gcBefore[1]}/{GC.CollectionCount(2) - gcBefore[2]})  load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
     }
 
     /// <summary>FindByTerms over <paramref name="records"/> records: a selective tag, a tag AND type, and a broad term.</summary>
