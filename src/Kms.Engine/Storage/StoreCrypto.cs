@@ -8,27 +8,56 @@ namespace Kms.Engine.Storage;
 /// <summary>
 /// AES-256-GCM sealing for records and write-ahead-log entries, and the keyed hash that maps a Unique
 /// Identifier to its 16-byte storage key (so ids never appear in clear on disk).
-/// Sealed layout: nonce (12, random per seal) ‖ ciphertext ‖ tag (16). Associated data binds a sealed
-/// record to its storage key and a log entry to its purpose, so blobs cannot be swapped unnoticed.
-/// Thread-safe: one <see cref="AesGcm"/> per thread.
+/// Sealed layout: salt (16) ‖ nonce (12) ‖ ciphertext ‖ tag (16). Associated data binds a sealed
+/// record to its storage key and a log entry to its address, so blobs cannot be swapped unnoticed.
+/// Thread-safe: one <see cref="AesGcm"/> per thread and subkey.
 /// </summary>
+/// <remarks>
+/// <b>Nonces.</b> Random 96-bit nonces under one key would cap the store at 2^32 seals over its whole life (NIST
+/// SP 800-38D §8.3), which a busy server reaches in days. Instead each instance seals under its own subkey,
+/// HMAC-SHA256(seal key, label ‖ salt) for a random 16-byte salt chosen at open and written in every blob, with the
+/// nonce a counter of that instance's seals (the deterministic construction of §8.2.1): a nonce never repeats under a
+/// subkey, and a restart, or a data directory restored from a backup, starts a new subkey. Opening a blob derives
+/// the subkey its salt names (once per thread, kept in a small per-thread cache).
+/// </remarks>
 internal sealed class StoreCrypto : IDisposable
 {
+    internal const int SaltSize = 16;
     internal const int NonceSize = 12;
     internal const int TagSize = 16;
-    internal const int Overhead = NonceSize + TagSize;
+    /// <summary>Bytes in front of the ciphertext: salt and nonce.</summary>
+    internal const int PrefixSize = SaltSize + NonceSize;
+    internal const int Overhead = PrefixSize + TagSize;
     internal const int StorageKeySize = 16;
     internal const int MaxIdBytes = 1024;
+    private const int MaxCachedSubkeys = 32; // per thread; older salts are those of earlier runs, read until rewritten
+    private static ReadOnlySpan<byte> SubkeyLabel => "kms/store/subkey/v1"u8;
 
     private readonly byte[] _sealKey;
     private readonly byte[] _idKey;
+    private readonly byte[] _salt = RandomNumberGenerator.GetBytes(SaltSize);
+    private readonly UInt128 _saltValue;
+    private readonly byte[] _subkey;
+    private long _counter;
     private readonly ThreadLocal<AesGcm> _gcm;
+    private readonly ThreadLocal<Dictionary<UInt128, AesGcm>> _older;
 
     internal StoreCrypto(ReadOnlySpan<byte> sealKey, ReadOnlySpan<byte> idKey)
     {
         _sealKey = sealKey.ToArray();
         _idKey = idKey.ToArray();
-        _gcm = new ThreadLocal<AesGcm>(() => new AesGcm(_sealKey, TagSize), trackAllValues: true);
+        _saltValue = BinaryPrimitives.ReadUInt128LittleEndian(_salt);
+        _subkey = Subkey(_salt);
+        _gcm = new ThreadLocal<AesGcm>(() => new AesGcm(_subkey, TagSize), trackAllValues: true);
+        _older = new ThreadLocal<Dictionary<UInt128, AesGcm>>(() => [], trackAllValues: true);
+    }
+
+    private byte[] Subkey(ReadOnlySpan<byte> salt)
+    {
+        Span<byte> input = stackalloc byte[SubkeyLabel.Length + SaltSize];
+        SubkeyLabel.CopyTo(input);
+        salt.CopyTo(input[SubkeyLabel.Length..]);
+        return HMACSHA256.HashData(_sealKey, input);
     }
 
     /// <summary>The storage key of <paramref name="id"/>: HMAC-SHA256(idKey, UTF-8 id) truncated to 16 bytes.</summary>
@@ -46,13 +75,18 @@ internal sealed class StoreCrypto : IDisposable
         return true;
     }
 
-    /// <summary>Seals <paramref name="plain"/> into <paramref name="sealedOut"/> (length plain + <see cref="Overhead"/>).</summary>
+    /// <summary>
+    /// Seals <paramref name="plain"/> into <paramref name="sealedOut"/> (length plain + <see cref="Overhead"/>). The
+    /// plaintext may already sit at <see cref="PrefixSize"/> in <paramref name="sealedOut"/> (sealing in place).
+    /// </summary>
     internal void Seal(ReadOnlySpan<byte> plain, ReadOnlySpan<byte> associated, Span<byte> sealedOut)
     {
-        Span<byte> nonce = sealedOut[..NonceSize];
-        RandomNumberGenerator.Fill(nonce);
-        _gcm.Value!.Encrypt(nonce, plain, sealedOut.Slice(NonceSize, plain.Length),
-            sealedOut.Slice(NonceSize + plain.Length, TagSize), associated);
+        _salt.CopyTo(sealedOut);
+        Span<byte> nonce = sealedOut.Slice(SaltSize, NonceSize);
+        BinaryPrimitives.WriteUInt32LittleEndian(nonce, 0);
+        BinaryPrimitives.WriteInt64LittleEndian(nonce[4..], Interlocked.Increment(ref _counter));
+        _gcm.Value!.Encrypt(nonce, plain, sealedOut.Slice(PrefixSize, plain.Length),
+            sealedOut.Slice(PrefixSize + plain.Length, TagSize), associated);
     }
 
     /// <summary>Opens a sealed blob into <paramref name="plain"/> (length sealed − <see cref="Overhead"/>); false if it fails authentication.</summary>
@@ -60,10 +94,12 @@ internal sealed class StoreCrypto : IDisposable
     {
         if (sealedIn.Length < Overhead || plain.Length != sealedIn.Length - Overhead)
             return false;
+        var salt = BinaryPrimitives.ReadUInt128LittleEndian(sealedIn);
+        var gcm = salt == _saltValue ? _gcm.Value! : Older(salt, sealedIn[..SaltSize]);
         try
         {
-            _gcm.Value!.Decrypt(sealedIn[..NonceSize], sealedIn.Slice(NonceSize, plain.Length),
-                sealedIn.Slice(NonceSize + plain.Length, TagSize), plain, associated);
+            gcm.Decrypt(sealedIn.Slice(SaltSize, NonceSize), sealedIn.Slice(PrefixSize, plain.Length),
+                sealedIn.Slice(PrefixSize + plain.Length, TagSize), plain, associated);
             return true;
         }
         catch (AuthenticationTagMismatchException)
@@ -73,12 +109,33 @@ internal sealed class StoreCrypto : IDisposable
         }
     }
 
+    /// <summary>This thread's cipher for a subkey of an earlier instance (a salt that is not this instance's).</summary>
+    private AesGcm Older(UInt128 salt, ReadOnlySpan<byte> saltBytes)
+    {
+        var cache = _older.Value!;
+        if (cache.TryGetValue(salt, out var gcm)) return gcm;
+        if (cache.Count >= MaxCachedSubkeys)
+        {
+            foreach (var g in cache.Values) g.Dispose();
+            cache.Clear();
+        }
+        byte[] subkey = Subkey(saltBytes);
+        try { gcm = new AesGcm(subkey, TagSize); }
+        finally { CryptographicOperations.ZeroMemory(subkey); }
+        cache[salt] = gcm;
+        return gcm;
+    }
+
     public void Dispose()
     {
         foreach (var g in _gcm.Values) g.Dispose();
+        foreach (var cache in _older.Values)
+            foreach (var g in cache.Values) g.Dispose();
         _gcm.Dispose();
+        _older.Dispose();
         CryptographicOperations.ZeroMemory(_sealKey);
         CryptographicOperations.ZeroMemory(_idKey);
+        CryptographicOperations.ZeroMemory(_subkey);
     }
 }
 

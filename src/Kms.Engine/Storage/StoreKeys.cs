@@ -12,7 +12,10 @@ namespace Kms.Engine.Storage;
 internal static class StoreKeys
 {
     internal const int KeySize = 32;
-    private static ReadOnlySpan<byte> WrappedMagic => "KMSDK1\n"u8;
+    // Version 2: records and log groups sealed under per-instance subkeys (StoreCrypto). A version 1 directory is from
+    // a pre-release build whose sealed layout this one cannot read.
+    private static ReadOnlySpan<byte> WrappedMagic => "KMSDK2\n"u8;
+    private static ReadOnlySpan<byte> PreReleaseMagic => "KMSDK1\n"u8;
 
     /// <summary>Loads or generates the master key, then opens or creates the data key and derives the subkeys.</summary>
     /// <exception cref="InvalidOperationException">The master key is malformed or does not open the data key.</exception>
@@ -114,6 +117,8 @@ internal static class StoreKeys
 
     private static void UnwrapDataKey(byte[] file, ReadOnlySpan<byte> master, Span<byte> data)
     {
+        if (file.AsSpan().StartsWith(PreReleaseMagic))
+            Fail("The data directory was written by a pre-release build in an earlier at-rest format, which this build cannot read.");
         if (!file.AsSpan().StartsWith(WrappedMagic))
             Fail("The store's wrapped data key file is malformed.");
         using var aes = Aes.Create();

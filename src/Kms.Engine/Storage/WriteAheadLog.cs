@@ -43,7 +43,7 @@ internal sealed partial class WriteAheadLog : IDisposable
     private long _tail;      // where the next group goes
     private long _filled;    // bytes of the current segment file that are allocated (zeros or data)
     private byte[] _group = new byte[64 * 1024];
-    private int _groupLength = -1; // header + nonce + plaintext gathered so far; −1 when no group is open
+    private int _groupLength = -1; // header + salt and nonce + plaintext gathered so far; −1 when no group is open
     private bool _recovered;
     private byte[] _sealedRead = []; // replay's read buffer
 
@@ -151,7 +151,7 @@ internal sealed partial class WriteAheadLog : IDisposable
     internal void BeginGroup()
     {
         if (!_recovered) throw new InvalidOperationException("The log is appended to only after replay.");
-        _groupLength = HeaderSize + StoreCrypto.NonceSize;
+        _groupLength = HeaderSize + StoreCrypto.PrefixSize;
     }
 
     /// <summary>Bytes the open group's payload would have with <paramref name="more"/> plaintext bytes added.</summary>
@@ -172,7 +172,7 @@ internal sealed partial class WriteAheadLog : IDisposable
     internal void CommitGroup()
     {
         if (_groupLength < 0) throw new InvalidOperationException("No group is open.");
-        int plainLength = _groupLength - HeaderSize - StoreCrypto.NonceSize;
+        int plainLength = _groupLength - HeaderSize - StoreCrypto.PrefixSize;
         int payload = plainLength + StoreCrypto.Overhead;
         int total = HeaderSize + payload;
         _groupLength = -1;
@@ -192,7 +192,7 @@ internal sealed partial class WriteAheadLog : IDisposable
         WriteHeader(group, GroupKind, payload, _tail);
         Span<byte> associated = stackalloc byte[AssociatedPrefix.Length + 8];
         Associated(associated, _tail);
-        var plain = group.Slice(HeaderSize + StoreCrypto.NonceSize, plainLength);
+        var plain = group.Slice(HeaderSize + StoreCrypto.PrefixSize, plainLength);
         _crypto.Seal(plain, associated, group[HeaderSize..]); // in place: the plaintext already sits where the ciphertext goes
         RandomAccess.Write(handle, group, offset);
         SyncData(handle);

@@ -241,6 +241,21 @@ public sealed class FasterObjectStoreTests
     }
 
     [Fact]
+    public void A_data_directory_in_the_pre_release_at_rest_format_is_refused_and_kept()
+    {
+        using var dir = new TempStoreDir();
+        using (var store = dir.Open())
+            Assert.Equal(CommitStatus.Committed, store.Commit([W.Put("a", 0, "secret")]));
+        string wrapped = Path.Combine(dir.Data, "keys", "datakey.wrapped");
+        byte[] current = File.ReadAllBytes(wrapped);
+        byte[] old = [.. "KMSDK1\n"u8, .. current.AsSpan("KMSDK2\n"u8.Length)];
+        File.WriteAllBytes(wrapped, old);
+        var ex = Assert.Throws<InvalidOperationException>(() => dir.Open());
+        Assert.Contains("earlier at-rest format", ex.Message);
+        Assert.Equal(old, File.ReadAllBytes(wrapped));
+    }
+
+    [Fact]
     public void Master_key_from_environment_variable()
     {
         using var dir = new TempStoreDir(keyByte: null);
