@@ -432,6 +432,81 @@ public sealed class FastPathTests : IDisposable
         }
     }
 
+    private ResultStatus EncryptStatus(byte[] request, CallerIdentity caller, ArrayBufferWriter<byte> output)
+    {
+        output.ResetWrittenCount();
+        _t.Engine.Process(request, output, caller);
+        return (ResultStatus)TtlvElement.Decode(output.WrittenSpan).FindPath(Tag.BatchItem, Tag.ResultStatus)!.UInt32;
+    }
+
+    [Fact]
+    public void An_Encrypt_right_after_a_Revoke_on_the_same_thread_fails()
+    {
+        // The Encrypts leave the key in this thread's memo (ObjectCache.TryGetUtf8); the Revoke must make it stale.
+        string key = CreateActive();
+        var request = Message(KmipVersion.V2_1, Operation.Encrypt, CipherPayload(key, new byte[64], parameters: Params(BlockCipherMode.GCM)));
+        var output = new ArrayBufferWriter<byte>();
+        for (int i = 0; i < 3; i++) Assert.True(FastPath.TryProcess(_t.Engine.Core, request, output, s_alice));
+        _t.Ok(Operation.Revoke, Req.Payload(Req.Id(key), Req.RevokeReason(RevocationReasonCode.Unspecified)));
+        output.ResetWrittenCount();
+        Assert.False(FastPath.TryProcess(_t.Engine.Core, request, output, s_alice));
+        Assert.Equal(0, output.WrittenCount);
+        Assert.Equal(ResultStatus.OperationFailed, EncryptStatus(request, s_alice, output));
+        Assert.Equal(ResultReason.WrongKeyLifecycleState, (ResultReason)TtlvElement.Decode(output.WrittenSpan).FindPath(Tag.BatchItem, Tag.ResultReason)!.UInt32);
+    }
+
+    [Fact]
+    public async Task An_Encrypt_that_starts_after_a_Revoke_is_acknowledged_fails()
+    {
+        // One writer creates and activates a key, lets readers encrypt with it for a while (so each reader thread has it in
+        // its memo), revokes it, and only then publishes it as revoked. Readers encrypt with the current key in a loop; an
+        // Encrypt that starts after the key was published as revoked must fail.
+        string? current = null, revoked = null;
+        int violations = 0, checkedEncrypts = 0, succeeded = 0;
+        using var stop = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            var output = new ArrayBufferWriter<byte>();
+            string? key = null;
+            byte[] request = [];
+            while (!stop.IsCancellationRequested)
+            {
+                string? now = Volatile.Read(ref current);
+                if (now is null) continue;
+                if (!ReferenceEquals(now, key))
+                {
+                    key = now;
+                    request = Message(KmipVersion.V2_1, Operation.Encrypt, CipherPayload(key, new byte[64], parameters: Params(BlockCipherMode.GCM)));
+                }
+                bool revokedBefore = ReferenceEquals(Volatile.Read(ref revoked), key);
+                var status = EncryptStatus(request, s_alice, output);
+                if (status == ResultStatus.Success) Interlocked.Increment(ref succeeded);
+                if (revokedBefore)
+                {
+                    Interlocked.Increment(ref checkedEncrypts);
+                    if (status == ResultStatus.Success) Interlocked.Increment(ref violations);
+                }
+            }
+        })).ToArray();
+        var writer = Task.Run(() =>
+        {
+            for (int i = 0; i < 60; i++)
+            {
+                string key = CreateActive();
+                Volatile.Write(ref current, key);
+                Thread.Sleep(2);
+                _t.Ok(Operation.Revoke, Req.Payload(Req.Id(key), Req.RevokeReason(RevocationReasonCode.Unspecified)));
+                Volatile.Write(ref revoked, key);
+                Thread.Sleep(1);
+            }
+            stop.Cancel();
+        });
+        await writer;
+        await Task.WhenAll(readers);
+        Assert.Equal(0, violations);
+        Assert.True(checkedEncrypts > 0 && succeeded > 0, $"{checkedEncrypts} checked, {succeeded} succeeded");
+    }
+
     [Theory]
     [InlineData(64)]
     [InlineData(4096)]
@@ -506,7 +581,18 @@ public sealed class ObjectCacheTests
             return found;
         }
 
-        public ValueTask<CommitStatus> CommitAsync(IReadOnlyList<ObjectWrite> writes) => inner.CommitAsync(writes);
+        /// <summary>Runs once, after the store applied the next commit and before the commit returns to the cache.</summary>
+        public Action? AfterNextCommit;
+
+        public ValueTask<CommitStatus> CommitAsync(IReadOnlyList<ObjectWrite> writes)
+        {
+            var status = inner.CommitAsync(writes);
+            var action = AfterNextCommit;
+            AfterNextCommit = null;
+            action?.Invoke();
+            return status;
+        }
+
         public IReadOnlyList<string> FindByTerms(IReadOnlyList<string> terms) => inner.FindByTerms(terms);
         public long Count => inner.Count;
         public bool IsHealthy() => inner.IsHealthy();
@@ -561,5 +647,66 @@ public sealed class ObjectCacheTests
         Assert.Equal(0, cache.CachedCount);
         Assert.True(cache.TryGet("k", out var again));
         Assert.Equal("alice", again.Object.Owner);
+    }
+
+    [Fact]
+    public void The_thread_memo_serves_a_repeated_lookup_until_a_commit_changes_the_object()
+    {
+        var store = new InterleavingStore(new MemoryObjectStore());
+        using var cache = new ObjectCache(store, 1);
+        Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 0, "alice")), ObjectCodec.ToWrite(Key("j", 0, "alice"))]));
+        Assert.True(cache.TryGetUtf8("k"u8, out var first));
+        Assert.True(cache.TryGetUtf8("j"u8, out _)); // the cache is full: installing j empties it
+        Assert.Equal(1, cache.CachedCount);
+
+        // k is no longer in the dictionary, but this thread remembers it: no store read.
+        store.AfterNextRead = () => Assert.Fail("a memo hit must not read the store");
+        Assert.True(cache.TryGetUtf8("k"u8, out var memo));
+        Assert.Same(first, memo);
+        store.AfterNextRead = null;
+
+        // A commit makes the memo stale: the next lookup reads the store.
+        Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 1, "bob"))]));
+        Assert.True(cache.TryGetUtf8("k"u8, out var changed));
+        Assert.Equal("bob", changed.Object.Owner);
+        Assert.Equal(CommitStatus.Committed, cache.Commit([new ObjectWrite("k", changed.Object.Version, null, [])]));
+        Assert.False(cache.TryGetUtf8("k"u8, out _));
+        Assert.False(cache.TryGetUtf8(""u8, out _));
+        Assert.False(cache.TryGetUtf8(new byte[ObjectCache.MaxIdBytes + 1], out _));
+    }
+
+    [Fact]
+    public void A_lookup_while_a_commit_is_under_way_reads_the_store_not_the_memo()
+    {
+        // Once the store holds the new object, a reader may see it there; a memo of the old one must not be served
+        // after that, even before the commit returns (the stripe has a writer and a new generation).
+        var store = new InterleavingStore(new MemoryObjectStore());
+        using var cache = new ObjectCache(store, 100);
+        Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 0, "alice"))]));
+        Assert.True(cache.TryGetUtf8("k"u8, out _));
+        Assert.True(cache.TryGetUtf8("k"u8, out var remembered));
+        Assert.Equal("alice", remembered.Object.Owner);
+        string? seen = null;
+        store.AfterNextCommit = () => seen = cache.TryGetUtf8("k"u8, out var during) ? during.Object.Owner : "none";
+        Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 1, "bob"))]));
+        Assert.Equal("bob", seen);
+        Assert.True(cache.TryGetUtf8("k"u8, out var after));
+        Assert.Equal("bob", after.Object.Owner);
+    }
+
+    [Fact]
+    public void Each_cache_has_its_own_memos_on_a_thread()
+    {
+        using var a = new ObjectCache(new MemoryObjectStore(), 100);
+        using var b = new ObjectCache(new MemoryObjectStore(), 100);
+        Assert.Equal(CommitStatus.Committed, a.Commit([ObjectCodec.ToWrite(Key("k", 0, "alice"))]));
+        Assert.Equal(CommitStatus.Committed, b.Commit([ObjectCodec.ToWrite(Key("k", 0, "bob"))]));
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(a.TryGetUtf8("k"u8, out var fromA));
+            Assert.True(b.TryGetUtf8("k"u8, out var fromB));
+            Assert.Equal("alice", fromA.Object.Owner);
+            Assert.Equal("bob", fromB.Object.Owner);
+        }
     }
 }

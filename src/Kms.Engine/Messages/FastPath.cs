@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.CompilerServices;
-using System.Text;
 using Kms.Engine.Access;
 using Kms.Engine.Crypto;
 using Kms.Engine.Operations;
@@ -30,9 +28,6 @@ namespace Kms.Engine.Messages;
 /// </remarks>
 internal static class FastPath
 {
-    /// <summary>Longest Unique Identifier (UTF-8 bytes) the fast path decodes on the stack; longer ones take the tree path.</summary>
-    private const int MaxIdBytes = 256;
-
     /// <summary>The fields of a request the fast path may serve; spans borrow the request buffer.</summary>
     private ref struct FastRequest
     {
@@ -232,16 +227,12 @@ internal static class FastPath
     /// <paramref name="permission"/>: the same rule as OperationContext.Load (owner, or the permission granted directly
     /// or through "*"). A caller that may not act gets Permission Denied or Object Not Found from the tree path.
     /// </summary>
-    [SkipLocalsInit] // the id buffer is read only as far as GetChars wrote it: zeroing 512 bytes per request is waste
     private static bool TryLoad(EngineCore engine, ReadOnlySpan<byte> idBytes, CallerIdentity caller, Permission permission, [NotNullWhen(true)] out CachedObject? entry)
     {
         entry = null;
-        if (idBytes.Length is 0 or > MaxIdBytes) return false;
-        Span<char> id = stackalloc char[MaxIdBytes];
-        id = id[..Encoding.UTF8.GetChars(idBytes, id)];
         try
         {
-            if (!engine.Cache.TryGet(id, out entry)) return false;
+            if (!engine.Cache.TryGetUtf8(idBytes, out entry)) return false;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
