@@ -467,6 +467,23 @@ public sealed class FastPathTests : IDisposable
         Assert.True(Differential(original, s_alice));
     }
 
+    [Fact]
+    public void A_repeated_Encrypt_is_answered_anew_when_the_second_or_the_key_parameters_change()
+    {
+        // FastPath reuses the last Encrypt response's layout for a request of the same shape; the time stamp and the
+        // key's stored parameters (here the tag length) are not part of the request, so they must also match.
+        string key = CreateActive(Params(BlockCipherMode.GCM, tagLength: 16));
+        var request = Message(KmipVersion.V2_1, Operation.Encrypt, CipherPayload(key, new byte[24], new byte[12]));
+        Assert.True(Differential(request, s_alice));
+        Assert.True(Differential(request, s_alice));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(Differential(request, s_alice));
+        _t.Ok(Operation.ModifyAttribute, Req.Payload(Req.Id(key), TtlvElement.Structure(Tag.NewAttribute, Params(BlockCipherMode.GCM, tagLength: 12))));
+        Assert.True(Differential(request, s_alice));
+        Assert.True(Fast(request, out var response));
+        Assert.Equal(12, TtlvElement.Decode(response).FindPath(Tag.BatchItem, Tag.ResponsePayload, Tag.AuthenticatedEncryptionTag)!.Bytes.Length);
+    }
+
     private bool Fast(byte[] request, out byte[] response)
     {
         var output = new ArrayBufferWriter<byte>();

@@ -46,6 +46,8 @@ internal static class FastPath
         public Segment BatchItemId;
         public bool HasBatchItemId;
         public FastPayload Payload;
+        /// <summary>This thread's <see cref="ParseMemo"/> number for the request's shape, or -1 when not remembered.</summary>
+        public long Shape;
     }
 
     /// <summary>The Cryptographic Parameters fields the fast path knows; null = absent.</summary>
@@ -98,6 +100,7 @@ internal static class FastPath
         internal int Length = -1; // of the whole request; -1: nothing remembered
         internal int MaxDepth;
         internal FastRequest Request;
+        private long _shapes; // shapes remembered so far on this thread: numbers each one
 
         internal bool Matches(ReadOnlySpan<byte> request, int maxDepth)
         {
@@ -114,9 +117,10 @@ internal static class FastPath
             return request[at..].SequenceEqual(Bytes.AsSpan(kept, request.Length - at));
         }
 
-        internal void Remember(ReadOnlySpan<byte> request, int maxDepth, in FastRequest req)
+        internal void Remember(ReadOnlySpan<byte> request, int maxDepth, ref FastRequest req)
         {
             Length = -1;
+            req.Shape = -1;
             ref readonly var p = ref req.Payload;
             HoleCount = 0;
             if (p.HasData) Holes[HoleCount++] = p.Data;
@@ -133,6 +137,7 @@ internal static class FastPath
                 kept += end - at;
                 if (i < HoleCount) at = Holes[i].Start + Holes[i].Length;
             }
+            req.Shape = ++_shapes;
             Request = req;
             MaxDepth = maxDepth;
             Length = request.Length;
@@ -151,7 +156,7 @@ internal static class FastPath
             return true;
         }
         if (!TryParse(request, maxDepth, out req)) return false;
-        memo.Remember(request, maxDepth, in req);
+        memo.Remember(request, maxDepth, ref req);
         return true;
     }
 
@@ -228,56 +233,122 @@ internal static class FastPath
         if (!encrypt && !p.HasIv && ivLength > 0) return false;
         var policy = engine.Options.Policy;
         ReadOnlySpan<byte> data = p.Data.Of(request), aad = p.Aad.Of(request), givenTag = p.AuthenticationTag.Of(request);
-        bool generated = encrypt && !p.HasIv && ivLength > 0;
-        Span<byte> ivBuffer = stackalloc byte[16];
-        scoped ReadOnlySpan<byte> iv = p.Iv.Of(request);
-        if (generated)
+        int capacity = encrypt ? SymmetricCipher.GetCiphertextLength(sp, data.Length) : data.Length;
+        if (capacity < 0) return false;
+        if (encrypt)
         {
-            if (ivLength > ivBuffer.Length) return false;
-            var fresh = ivBuffer[..ivLength];
+            if (!TryEncrypt(policy, in sp, key.Key, request, in req, version, now, idBytes, data, aad, capacity, output)) return false;
+        }
+        else
+        {
+            if (aead)
+            {
+                if (!p.HasAuthenticationTag) return false;
+                sp = sp with { TagLength = givenTag.Length };
+            }
+            byte[] plaintext = ArrayPool<byte>.Shared.Rent(capacity);
+            var writer = new TtlvWriter(output, 224 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + capacity);
+            try
+            {
+                if (!TryCrypt(policy, in sp, key.Key, p.Iv.Of(request), aad, data, givenTag, plaintext.AsSpan(0, capacity), default, encrypt, out int n)) return false;
+                StartResponse(ref writer, now, request, in req, version);
+                writer.StartStructure(Tag.ResponsePayload);
+                writer.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
+                writer.WriteBytes(Tag.Data, plaintext.AsSpan(0, n));
+                writer.EndStructure();
+                EndResponse(ref writer);
+            }
+            finally
+            {
+                writer.Dispose();
+                ArrayPool<byte>.Shared.Return(plaintext, clearArray: true);
+            }
+        }
+        Audit(engine, caller, req.Operation, entry.Object.Id, start);
+        return true;
+    }
+
+    /// <summary>
+    /// The layout of this thread's last Encrypt response: its bytes around the ciphertext (the IV and tag values are
+    /// rewritten each time) and where the values go. A response is the same outside its values when the request has the
+    /// same shape (<see cref="FastRequest.Shape"/>: version, ids, data length, parameters), the time is the same second and
+    /// the cipher parameters and ciphertext length are the same; then it is copied instead of encoded.
+    /// </summary>
+    private sealed class EncryptLayout
+    {
+        internal const int MaxBytes = 1024;
+        internal readonly byte[] Bytes = new byte[MaxBytes]; // the response without its ciphertext
+        internal long Shape = -1;
+        internal long Now;
+        internal SymmetricParameters Parameters;
+        internal int Capacity, Length, DataOffset, IvOffset, IvLength, TagOffset, TagLength;
+
+        internal bool Matches(long shape, long now, in SymmetricParameters sp, int capacity)
+            => shape >= 0 && shape == Shape && now == Now && capacity == Capacity && sp == Parameters;
+    }
+
+    [ThreadStatic] private static EncryptLayout? t_encryptLayout;
+
+    /// <summary>
+    /// Writes the Encrypt response (KMIP 2.1 §6.1.18): the ciphertext straight into it, the IV (when the request gives
+    /// none) and the tag of an AEAD mode. On a failure nothing has been committed to <paramref name="output"/>.
+    /// </summary>
+    private static bool TryEncrypt(AlgorithmPolicy policy, in SymmetricParameters sp, byte[] key, ReadOnlySpan<byte> request, in FastRequest req,
+        KmipVersion version, long now, ReadOnlySpan<byte> idBytes, ReadOnlySpan<byte> data, ReadOnlySpan<byte> aad, int capacity, IBufferWriter<byte> output)
+    {
+        var layout = t_encryptLayout ??= new EncryptLayout();
+        Span<byte> response;
+        if (layout.Matches(req.Shape, now, in sp, capacity))
+        {
+            response = output.GetSpan(layout.Length)[..layout.Length];
+            int after = layout.DataOffset + capacity;
+            layout.Bytes.AsSpan(0, layout.DataOffset).CopyTo(response);
+            layout.Bytes.AsSpan(layout.DataOffset, layout.Length - after).CopyTo(response[after..]);
+        }
+        else
+        {
+            bool generated = !req.Payload.HasIv && sp.DefaultIvLength > 0;
+            int ivLength = generated ? sp.DefaultIvLength : 0, tagLength = sp.IsAead ? sp.TagLength : 0;
+            if (ivLength > 16) return false;
+            var span = output.GetSpan(224 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + capacity);
+            var w = new TtlvWriter(span);
+            StartResponse(ref w, now, request, in req, version);
+            w.StartStructure(Tag.ResponsePayload);
+            w.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
+            int dataOffset = w.BytesWritten + 8;
+            w.ReserveBytes(Tag.Data, capacity);
+            int ivOffset = generated ? w.BytesWritten + 8 : 0;
+            if (generated) w.ReserveBytes(Tag.IVCounterNonce, ivLength);
+            int tagOffset = tagLength > 0 ? w.BytesWritten + 8 : 0;
+            if (tagLength > 0) w.ReserveBytes(Tag.AuthenticatedEncryptionTag, tagLength);
+            w.EndStructure();
+            EndResponse(ref w);
+            if (w.Overflowed) return false;
+            response = span[..w.BytesWritten];
+            layout.Shape = -1;
+            if (req.Shape >= 0 && response.Length - capacity <= EncryptLayout.MaxBytes)
+            {
+                response[..dataOffset].CopyTo(layout.Bytes);
+                response[(dataOffset + capacity)..].CopyTo(layout.Bytes.AsSpan(dataOffset));
+                (layout.Shape, layout.Now, layout.Parameters, layout.Capacity, layout.Length) = (req.Shape, now, sp, capacity, response.Length);
+                (layout.DataOffset, layout.IvOffset, layout.IvLength, layout.TagOffset, layout.TagLength) = (dataOffset, ivOffset, ivLength, tagOffset, tagLength);
+            }
+            else
+            {
+                // Not remembered: the offsets are used once, from a layout that matches nothing.
+                (layout.DataOffset, layout.IvOffset, layout.IvLength, layout.TagOffset, layout.TagLength) = (dataOffset, ivOffset, ivLength, tagOffset, tagLength);
+            }
+        }
+        scoped ReadOnlySpan<byte> iv = req.Payload.Iv.Of(request);
+        if (layout.IvLength > 0)
+        {
+            var fresh = response.Slice(layout.IvOffset, layout.IvLength);
             RandomSource.FillNonce(fresh);
             iv = fresh;
         }
-        Span<byte> tag = stackalloc byte[16];
-        if (encrypt) tag = tag[..(aead ? sp.TagLength : 0)];
-        else if (aead)
-        {
-            if (!p.HasAuthenticationTag) return false;
-            sp = sp with { TagLength = givenTag.Length };
-        }
-
-        int capacity = encrypt ? SymmetricCipher.GetCiphertextLength(sp, data.Length) : data.Length;
-        if (capacity < 0) return false;
-        byte[]? plaintext = null;
-        scoped var writer = new TtlvWriter(output, 224 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + capacity);
-        try
-        {
-            int n = capacity;
-            if (!encrypt)
-            {
-                plaintext = ArrayPool<byte>.Shared.Rent(capacity);
-                if (!TryCrypt(policy, in sp, key.Key, iv, aad, data, givenTag, plaintext.AsSpan(0, capacity), default, encrypt, out n)) return false;
-            }
-            StartResponse(ref writer, now, request, in req, version);
-            writer.StartStructure(Tag.ResponsePayload);
-            writer.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
-            if (encrypt)
-            {
-                // Straight into the response (its length is known): on a failure nothing has been committed to the output.
-                if (!TryCrypt(policy, in sp, key.Key, iv, aad, data, default, writer.ReserveBytes(Tag.Data, capacity), tag, encrypt, out _)) return false;
-            }
-            else writer.WriteBytes(Tag.Data, plaintext.AsSpan(0, n));
-            if (generated) writer.WriteBytes(Tag.IVCounterNonce, iv);
-            if (encrypt && aead) writer.WriteBytes(Tag.AuthenticatedEncryptionTag, tag);
-            writer.EndStructure();
-            EndResponse(ref writer);
-        }
-        finally
-        {
-            writer.Dispose();
-            if (plaintext is not null) ArrayPool<byte>.Shared.Return(plaintext, clearArray: true);
-        }
-        Audit(engine, caller, req.Operation, entry.Object.Id, start);
+        if (!TryCrypt(policy, in sp, key, iv, aad, data, default, response.Slice(layout.DataOffset, capacity),
+                response.Slice(layout.TagOffset, layout.TagLength), encrypt: true, out _)) return false;
+        output.Advance(response.Length);
         return true;
     }
 
