@@ -310,7 +310,8 @@ internal static class FastPath
             bool generated = !req.Payload.HasIv && sp.DefaultIvLength > 0;
             int ivLength = generated ? sp.DefaultIvLength : 0, tagLength = sp.IsAead ? sp.TagLength : 0;
             if (ivLength > 16) return false;
-            var span = output.GetSpan(224 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + capacity);
+            // At most 216 bytes of headers and fixed-size items, plus the four variable values with up to 7 bytes of padding each.
+            var span = output.GetSpan(216 + 28 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + capacity);
             var w = new TtlvWriter(span);
             StartResponse(ref w, now, request, in req, version);
             w.StartStructure(Tag.ResponsePayload);
@@ -330,6 +331,9 @@ internal static class FastPath
             {
                 response[..dataOffset].CopyTo(layout.Bytes);
                 response[(dataOffset + capacity)..].CopyTo(layout.Bytes.AsSpan(dataOffset));
+                // The IV and tag values are not written yet: whatever the output's memory held there is not kept.
+                if (ivLength > 0) layout.Bytes.AsSpan(ivOffset - capacity, ivLength).Clear();
+                if (tagLength > 0) layout.Bytes.AsSpan(tagOffset - capacity, tagLength).Clear();
                 (layout.Shape, layout.Now, layout.Parameters, layout.Capacity, layout.Length) = (req.Shape, now, sp, capacity, response.Length);
                 (layout.DataOffset, layout.IvOffset, layout.IvLength, layout.TagOffset, layout.TagLength) = (dataOffset, ivOffset, ivLength, tagOffset, tagLength);
             }
