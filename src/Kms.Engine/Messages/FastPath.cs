@@ -25,6 +25,10 @@ namespace Kms.Engine.Messages;
 /// rules are the tree path's own (<see cref="AccessControl.MayAct"/>, <see cref="CryptoSupport.KeyFault(in KeyUse, long, CryptographicUsageMask, ReadOnlySpan{State})"/>), with
 /// date-driven state evaluated at read time. A differential test (FastPathTests) runs both paths over many request
 /// variants and versions.
+/// <para>A client repeating one message shape (an Encrypt loop) is served from three per-thread memos, each checked
+/// against what it depends on: the request's parse (<see cref="ParseMemo"/>, keyed by the request's bytes without its
+/// byte-string values), the object (<see cref="ObjectCache.TryGetUtf8"/>, invalidated by any commit of its stripe) and
+/// the Encrypt response's layout (<see cref="EncryptLayout"/>, keyed by the shape, the second and the cipher parameters).</para>
 /// </remarks>
 internal static class FastPath
 {
@@ -207,8 +211,8 @@ internal static class FastPath
     /// <summary>
     /// Single-part Encrypt/Decrypt with a symmetric key (KMIP 2.1 §6.1.18, §6.1.11), as CipherCore.Run does it: the same
     /// key checks (CryptoSupport.KeyFault), the request's Cryptographic Parameters over the object's, a generated IV
-    /// when Encrypt gets none, the tag returned (Encrypt) or checked (Decrypt) for AEAD modes. Encrypt writes the ciphertext
-    /// straight into the response (<see cref="TtlvWriter.ReserveBytes"/>); Decrypt, whose output length is known only once the
+    /// when Encrypt gets none, the tag returned (Encrypt) or checked (Decrypt) for AEAD modes. Encrypt writes the ciphertext,
+    /// IV and tag straight into the response (<see cref="TryEncrypt"/>); Decrypt, whose output length is known only once the
     /// padding is checked, goes through a pooled buffer that is cleared before it returns to the pool.
     /// </summary>
     private static bool TryCipher(EngineCore engine, ReadOnlySpan<byte> request, ref FastRequest req, KmipVersion version, long now, long start, IBufferWriter<byte> output, CallerIdentity caller, bool encrypt)
@@ -298,17 +302,20 @@ internal static class FastPath
     {
         var layout = t_encryptLayout ??= new EncryptLayout();
         Span<byte> response;
+        int dataOffset, ivOffset, ivLength, tagOffset, tagLength;
         if (layout.Matches(req.Shape, now, in sp, capacity))
         {
+            (dataOffset, ivOffset, ivLength, tagOffset, tagLength) = (layout.DataOffset, layout.IvOffset, layout.IvLength, layout.TagOffset, layout.TagLength);
             response = output.GetSpan(layout.Length)[..layout.Length];
-            int after = layout.DataOffset + capacity;
-            layout.Bytes.AsSpan(0, layout.DataOffset).CopyTo(response);
-            layout.Bytes.AsSpan(layout.DataOffset, layout.Length - after).CopyTo(response[after..]);
+            int after = dataOffset + capacity;
+            layout.Bytes.AsSpan(0, dataOffset).CopyTo(response);
+            layout.Bytes.AsSpan(dataOffset, response.Length - after).CopyTo(response[after..]);
         }
         else
         {
             bool generated = !req.Payload.HasIv && sp.DefaultIvLength > 0;
-            int ivLength = generated ? sp.DefaultIvLength : 0, tagLength = sp.IsAead ? sp.TagLength : 0;
+            ivLength = generated ? sp.DefaultIvLength : 0;
+            tagLength = sp.IsAead ? sp.TagLength : 0;
             if (ivLength > 16) return false;
             // At most 216 bytes of headers and fixed-size items, plus the four variable values with up to 7 bytes of padding each.
             var span = output.GetSpan(216 + 28 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + capacity);
@@ -316,11 +323,11 @@ internal static class FastPath
             StartResponse(ref w, now, request, in req, version);
             w.StartStructure(Tag.ResponsePayload);
             w.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
-            int dataOffset = w.BytesWritten + 8;
+            dataOffset = w.BytesWritten + 8;
             w.ReserveBytes(Tag.Data, capacity);
-            int ivOffset = generated ? w.BytesWritten + 8 : 0;
+            ivOffset = generated ? w.BytesWritten + 8 : 0;
             if (generated) w.ReserveBytes(Tag.IVCounterNonce, ivLength);
-            int tagOffset = tagLength > 0 ? w.BytesWritten + 8 : 0;
+            tagOffset = tagLength > 0 ? w.BytesWritten + 8 : 0;
             if (tagLength > 0) w.ReserveBytes(Tag.AuthenticatedEncryptionTag, tagLength);
             w.EndStructure();
             EndResponse(ref w);
@@ -334,24 +341,19 @@ internal static class FastPath
                 // The IV and tag values are not written yet: whatever the output's memory held there is not kept.
                 if (ivLength > 0) layout.Bytes.AsSpan(ivOffset - capacity, ivLength).Clear();
                 if (tagLength > 0) layout.Bytes.AsSpan(tagOffset - capacity, tagLength).Clear();
+                (layout.DataOffset, layout.IvOffset, layout.IvLength, layout.TagOffset, layout.TagLength) = (dataOffset, ivOffset, ivLength, tagOffset, tagLength);
                 (layout.Shape, layout.Now, layout.Parameters, layout.Capacity, layout.Length) = (req.Shape, now, sp, capacity, response.Length);
-                (layout.DataOffset, layout.IvOffset, layout.IvLength, layout.TagOffset, layout.TagLength) = (dataOffset, ivOffset, ivLength, tagOffset, tagLength);
-            }
-            else
-            {
-                // Not remembered: the offsets are used once, from a layout that matches nothing.
-                (layout.DataOffset, layout.IvOffset, layout.IvLength, layout.TagOffset, layout.TagLength) = (dataOffset, ivOffset, ivLength, tagOffset, tagLength);
             }
         }
         scoped ReadOnlySpan<byte> iv = req.Payload.Iv.Of(request);
-        if (layout.IvLength > 0)
+        if (ivLength > 0)
         {
-            var fresh = response.Slice(layout.IvOffset, layout.IvLength);
+            var fresh = response.Slice(ivOffset, ivLength);
             RandomSource.FillNonce(fresh);
             iv = fresh;
         }
-        if (!TryCrypt(policy, in sp, key, iv, aad, data, default, response.Slice(layout.DataOffset, capacity),
-                response.Slice(layout.TagOffset, layout.TagLength), encrypt: true, out _)) return false;
+        if (!TryCrypt(policy, in sp, key, iv, aad, data, default, response.Slice(dataOffset, capacity), response.Slice(tagOffset, tagLength), encrypt: true, out _))
+            return false;
         output.Advance(response.Length);
         return true;
     }
