@@ -28,6 +28,9 @@ internal static class AesGcmInterleaved
             {
                 ("raw 64 B", bench.Raw64), ("layer 64 B", () => bench.Layer64()), ("engine 64 B", () => bench.Engine64()),
                 ("raw 4 KiB", bench.Raw4K), ("layer 4 KiB", () => bench.Layer4K()), ("engine 4 KiB", () => bench.Engine4K()),
+                // 64 B and 4 KiB in turn: every engine request has another shape than the one before (no per-thread memo helps).
+                ("raw mixed", () => { bench.Raw64(); bench.Raw4K(); }), ("layer mixed", () => { bench.Layer64(); bench.Layer4K(); }),
+                ("engine mixed", () => { bench.Engine64(); bench.Engine4K(); }),
             };
             if (only is not null)
             {
