@@ -7,7 +7,8 @@ using Kms.Benchmarks;
 //   engine-creates [seconds] [callers,…]  durable AES-256 Creates/s through KmsEngine.ProcessAsync, with CPU µs per create
 //   create-allocs               bytes allocated by one AES-256 Create, whole and by phase
 //   locate-1m [records]         FindByTerms by tag over 1M records
-//   aes-gcm-ab [rounds]         AES-GCM Encrypt raw / crypto layer / engine, interleaved in one process (Crypto/AesGcmInterleaved.cs)
+//   aes-gcm-ab [rounds] [variant]  AES-GCM Encrypt raw / crypto layer / engine, interleaved in one process
+//                               (Crypto/AesGcmInterleaved.cs); with a variant ("engine 4 KiB"), only its calls, for a profile
 // Anything else goes to BenchmarkDotNet.
 switch (args.FirstOrDefault())
 {
@@ -22,7 +23,8 @@ switch (args.FirstOrDefault())
         CreateAllocations.Run();
         break;
     case "aes-gcm-ab":
-        Kms.Benchmarks.Crypto.AesGcmInterleaved.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000);
+        Kms.Benchmarks.Crypto.AesGcmInterleaved.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000,
+            args.Length > 2 ? args[2] : null);
         break;
     case "locate-1m":
         StoreThroughput.Locate(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000);

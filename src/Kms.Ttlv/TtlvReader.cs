@@ -68,6 +68,9 @@ public ref struct TtlvReader
     /// <summary>The value bytes of the current primitive, without padding. Valid as long as the input buffer is.</summary>
     public readonly ReadOnlySpan<byte> ValueSpan => _buffer.Slice(_valueStart, _valueLength);
 
+    /// <summary>The byte offset of the current item's value in the input (<see cref="ValueSpan"/> starts there).</summary>
+    public readonly int ValueOffset => _valueStart;
+
     /// <summary>The value length of the current item as its header declares it.</summary>
     public readonly int ValueLength => _valueLength;
 

@@ -432,6 +432,150 @@ public sealed class FastPathTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_request_that_differs_from_the_last_one_outside_its_byte_string_values_is_parsed_again()
+    {
+        // FastPath remembers the last request's parse, keyed by its bytes without the payload's byte-string values. After
+        // every single-byte change of a request, the fast path must answer as it does when the memo holds another request.
+        string key = CreateActive();
+        string other = CreateActive();
+        var original = Message(KmipVersion.V2_1, Operation.Encrypt, CipherPayload(key, new byte[40], new byte[12], [1, 2, 3], parameters: Params(BlockCipherMode.GCM)));
+        var unrelated = Message(KmipVersion.V2_1, Operation.Encrypt, CipherPayload(other, new byte[8], parameters: Params(BlockCipherMode.GCM)));
+        int served = 0;
+        for (int i = 0; i < original.Length; i++)
+        {
+            var changed = (byte[])original.Clone();
+            changed[i] ^= 0x01;
+            Assert.True(Fast(original, out _));
+            bool afterOriginal = Fast(changed, out var a);
+            Assert.True(Fast(unrelated, out _));
+            bool afterOther = Fast(changed, out var b);
+            Assert.True(afterOriginal == afterOther, $"byte {i}: served {afterOriginal} after the original, {afterOther} after another request");
+            Assert.Equal(Comparable(a), Comparable(b));
+            served += afterOriginal ? 1 : 0;
+        }
+        // Served after a change: the bytes of Data, IV and AAD, and a few that leave a valid request (the IV's tag made unknown
+        // to the fast path is not one: it falls back).
+        Assert.InRange(served, 40 + 12 + 3, original.Length / 2);
+
+        // Same shape, other values: served from the memo, each with its own values, as the tree path answers.
+        var sameShape = Message(KmipVersion.V2_1, Operation.Encrypt, CipherPayload(key, [.. Enumerable.Range(0, 40).Select(i => (byte)i)],
+            [.. Enumerable.Repeat((byte)7, 12)], [9, 9, 9], parameters: Params(BlockCipherMode.GCM)));
+        Assert.Equal(original.Length, sameShape.Length);
+        Assert.True(Differential(original, s_alice));
+        Assert.True(Differential(sameShape, s_alice));
+        Assert.True(Differential(original, s_alice));
+    }
+
+    [Fact]
+    public void A_repeated_Encrypt_is_answered_anew_when_the_second_or_the_key_parameters_change()
+    {
+        // FastPath reuses the last Encrypt response's layout for a request of the same shape; the time stamp and the
+        // key's stored parameters (here the tag length) are not part of the request, so they must also match.
+        string key = CreateActive(Params(BlockCipherMode.GCM, tagLength: 16));
+        var request = Message(KmipVersion.V2_1, Operation.Encrypt, CipherPayload(key, new byte[24], new byte[12]));
+        Assert.True(Differential(request, s_alice));
+        Assert.True(Differential(request, s_alice));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(Differential(request, s_alice));
+        _t.Ok(Operation.ModifyAttribute, Req.Payload(Req.Id(key), TtlvElement.Structure(Tag.NewAttribute, Params(BlockCipherMode.GCM, tagLength: 12))));
+        Assert.True(Differential(request, s_alice));
+        Assert.True(Fast(request, out var response));
+        Assert.Equal(12, TtlvElement.Decode(response).FindPath(Tag.BatchItem, Tag.ResponsePayload, Tag.AuthenticatedEncryptionTag)!.Bytes.Length);
+    }
+
+    private bool Fast(byte[] request, out byte[] response)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        bool served = FastPath.TryProcess(_t.Engine.Core, request, output, s_alice);
+        response = output.WrittenSpan.ToArray();
+        return served;
+    }
+
+    /// <summary>The response bytes, or with a generated IV (random, so the ciphertext and tag too) their lengths only.</summary>
+    private static string Comparable(byte[] response)
+    {
+        if (response.Length == 0) return "";
+        var payload = TtlvElement.Decode(response).FindPath(Tag.BatchItem, Tag.ResponsePayload);
+        if (payload?.Find(Tag.IVCounterNonce) is null) return Convert.ToHexString(response);
+        return string.Join(",", payload.Children.Select(c => c.Type == ItemType.ByteString ? $"{c.Tag}:{c.Bytes.Length}" : c.ToString()));
+    }
+
+    private ResultStatus EncryptStatus(byte[] request, CallerIdentity caller, ArrayBufferWriter<byte> output)
+    {
+        output.ResetWrittenCount();
+        _t.Engine.Process(request, output, caller);
+        return (ResultStatus)TtlvElement.Decode(output.WrittenSpan).FindPath(Tag.BatchItem, Tag.ResultStatus)!.UInt32;
+    }
+
+    [Fact]
+    public void An_Encrypt_right_after_a_Revoke_on_the_same_thread_fails()
+    {
+        // The Encrypts leave the key in this thread's memo (ObjectCache.TryGetUtf8); the Revoke must make it stale.
+        string key = CreateActive();
+        var request = Message(KmipVersion.V2_1, Operation.Encrypt, CipherPayload(key, new byte[64], parameters: Params(BlockCipherMode.GCM)));
+        var output = new ArrayBufferWriter<byte>();
+        for (int i = 0; i < 3; i++) Assert.True(FastPath.TryProcess(_t.Engine.Core, request, output, s_alice));
+        _t.Ok(Operation.Revoke, Req.Payload(Req.Id(key), Req.RevokeReason(RevocationReasonCode.Unspecified)));
+        output.ResetWrittenCount();
+        Assert.False(FastPath.TryProcess(_t.Engine.Core, request, output, s_alice));
+        Assert.Equal(0, output.WrittenCount);
+        Assert.Equal(ResultStatus.OperationFailed, EncryptStatus(request, s_alice, output));
+        Assert.Equal(ResultReason.WrongKeyLifecycleState, (ResultReason)TtlvElement.Decode(output.WrittenSpan).FindPath(Tag.BatchItem, Tag.ResultReason)!.UInt32);
+    }
+
+    [Fact]
+    public async Task An_Encrypt_that_starts_after_a_Revoke_is_acknowledged_fails()
+    {
+        // One writer creates and activates a key, lets readers encrypt with it for a while (so each reader thread has it in
+        // its memo), revokes it, and only then publishes it as revoked. Readers encrypt with the current key in a loop; an
+        // Encrypt that starts after the key was published as revoked must fail.
+        string? current = null, revoked = null;
+        int violations = 0, checkedEncrypts = 0, succeeded = 0;
+        using var stop = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            var output = new ArrayBufferWriter<byte>();
+            string? key = null;
+            byte[] request = [];
+            while (!stop.IsCancellationRequested)
+            {
+                string? now = Volatile.Read(ref current);
+                if (now is null) continue;
+                if (!ReferenceEquals(now, key))
+                {
+                    key = now;
+                    request = Message(KmipVersion.V2_1, Operation.Encrypt, CipherPayload(key, new byte[64], parameters: Params(BlockCipherMode.GCM)));
+                }
+                bool revokedBefore = ReferenceEquals(Volatile.Read(ref revoked), key);
+                var status = EncryptStatus(request, s_alice, output);
+                if (status == ResultStatus.Success) Interlocked.Increment(ref succeeded);
+                if (revokedBefore)
+                {
+                    Interlocked.Increment(ref checkedEncrypts);
+                    if (status == ResultStatus.Success) Interlocked.Increment(ref violations);
+                }
+            }
+        })).ToArray();
+        var writer = Task.Run(() =>
+        {
+            for (int i = 0; i < 60; i++)
+            {
+                string key = CreateActive();
+                Volatile.Write(ref current, key);
+                Thread.Sleep(2);
+                _t.Ok(Operation.Revoke, Req.Payload(Req.Id(key), Req.RevokeReason(RevocationReasonCode.Unspecified)));
+                Volatile.Write(ref revoked, key);
+                Thread.Sleep(1);
+            }
+            stop.Cancel();
+        });
+        await writer;
+        await Task.WhenAll(readers);
+        Assert.Equal(0, violations);
+        Assert.True(checkedEncrypts > 0 && succeeded > 0, $"{checkedEncrypts} checked, {succeeded} succeeded");
+    }
+
     [Theory]
     [InlineData(64)]
     [InlineData(4096)]
@@ -506,7 +650,18 @@ public sealed class ObjectCacheTests
             return found;
         }
 
-        public ValueTask<CommitStatus> CommitAsync(IReadOnlyList<ObjectWrite> writes) => inner.CommitAsync(writes);
+        /// <summary>Runs once, after the store applied the next commit and before the commit returns to the cache.</summary>
+        public Action? AfterNextCommit;
+
+        public ValueTask<CommitStatus> CommitAsync(IReadOnlyList<ObjectWrite> writes)
+        {
+            var status = inner.CommitAsync(writes);
+            var action = AfterNextCommit;
+            AfterNextCommit = null;
+            action?.Invoke();
+            return status;
+        }
+
         public IReadOnlyList<string> FindByTerms(IReadOnlyList<string> terms) => inner.FindByTerms(terms);
         public long Count => inner.Count;
         public bool IsHealthy() => inner.IsHealthy();
@@ -561,5 +716,66 @@ public sealed class ObjectCacheTests
         Assert.Equal(0, cache.CachedCount);
         Assert.True(cache.TryGet("k", out var again));
         Assert.Equal("alice", again.Object.Owner);
+    }
+
+    [Fact]
+    public void The_thread_memo_serves_a_repeated_lookup_until_a_commit_changes_the_object()
+    {
+        var store = new InterleavingStore(new MemoryObjectStore());
+        using var cache = new ObjectCache(store, 1);
+        Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 0, "alice")), ObjectCodec.ToWrite(Key("j", 0, "alice"))]));
+        Assert.True(cache.TryGetUtf8("k"u8, out var first));
+        Assert.True(cache.TryGetUtf8("j"u8, out _)); // the cache is full: installing j empties it
+        Assert.Equal(1, cache.CachedCount);
+
+        // k is no longer in the dictionary, but this thread remembers it: no store read.
+        store.AfterNextRead = () => Assert.Fail("a memo hit must not read the store");
+        Assert.True(cache.TryGetUtf8("k"u8, out var memo));
+        Assert.Same(first, memo);
+        store.AfterNextRead = null;
+
+        // A commit makes the memo stale: the next lookup reads the store.
+        Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 1, "bob"))]));
+        Assert.True(cache.TryGetUtf8("k"u8, out var changed));
+        Assert.Equal("bob", changed.Object.Owner);
+        Assert.Equal(CommitStatus.Committed, cache.Commit([new ObjectWrite("k", changed.Object.Version, null, [])]));
+        Assert.False(cache.TryGetUtf8("k"u8, out _));
+        Assert.False(cache.TryGetUtf8(""u8, out _));
+        Assert.False(cache.TryGetUtf8(new byte[ObjectCache.MaxIdBytes + 1], out _));
+    }
+
+    [Fact]
+    public void A_lookup_while_a_commit_is_under_way_reads_the_store_not_the_memo()
+    {
+        // Once the store holds the new object, a reader may see it there; a memo of the old one must not be served
+        // after that, even before the commit returns (the stripe has a writer and a new generation).
+        var store = new InterleavingStore(new MemoryObjectStore());
+        using var cache = new ObjectCache(store, 100);
+        Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 0, "alice"))]));
+        Assert.True(cache.TryGetUtf8("k"u8, out _));
+        Assert.True(cache.TryGetUtf8("k"u8, out var remembered));
+        Assert.Equal("alice", remembered.Object.Owner);
+        string? seen = null;
+        store.AfterNextCommit = () => seen = cache.TryGetUtf8("k"u8, out var during) ? during.Object.Owner : "none";
+        Assert.Equal(CommitStatus.Committed, cache.Commit([ObjectCodec.ToWrite(Key("k", 1, "bob"))]));
+        Assert.Equal("bob", seen);
+        Assert.True(cache.TryGetUtf8("k"u8, out var after));
+        Assert.Equal("bob", after.Object.Owner);
+    }
+
+    [Fact]
+    public void Each_cache_has_its_own_memos_on_a_thread()
+    {
+        using var a = new ObjectCache(new MemoryObjectStore(), 100);
+        using var b = new ObjectCache(new MemoryObjectStore(), 100);
+        Assert.Equal(CommitStatus.Committed, a.Commit([ObjectCodec.ToWrite(Key("k", 0, "alice"))]));
+        Assert.Equal(CommitStatus.Committed, b.Commit([ObjectCodec.ToWrite(Key("k", 0, "bob"))]));
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(a.TryGetUtf8("k"u8, out var fromA));
+            Assert.True(b.TryGetUtf8("k"u8, out var fromB));
+            Assert.Equal("alice", fromA.Object.Owner);
+            Assert.Equal("bob", fromB.Object.Owner);
+        }
     }
 }

@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.CompilerServices;
-using System.Text;
 using Kms.Engine.Access;
 using Kms.Engine.Crypto;
 using Kms.Engine.Operations;
@@ -27,22 +25,33 @@ namespace Kms.Engine.Messages;
 /// rules are the tree path's own (<see cref="AccessControl.MayAct"/>, <see cref="CryptoSupport.KeyFault(in KeyUse, long, CryptographicUsageMask, ReadOnlySpan{State})"/>), with
 /// date-driven state evaluated at read time. A differential test (FastPathTests) runs both paths over many request
 /// variants and versions.
+/// <para>A client repeating one message shape (an Encrypt loop) is served from three per-thread memos, each checked
+/// against what it depends on: the request's parse (<see cref="ParseMemo"/>, keyed by the request's bytes without its
+/// byte-string values), the object (<see cref="ObjectCache.TryGetUtf8"/>, invalidated by any commit of its stripe) and
+/// the Encrypt response's layout (<see cref="EncryptLayout"/>, keyed by the shape, the second and the cipher parameters).</para>
 /// </remarks>
 internal static class FastPath
 {
-    /// <summary>Longest Unique Identifier (UTF-8 bytes) the fast path decodes on the stack; longer ones take the tree path.</summary>
-    private const int MaxIdBytes = 256;
+    /// <summary>Where a value is in the request message: its offset and length.</summary>
+    private readonly record struct Segment(int Start, int Length)
+    {
+        public ReadOnlySpan<byte> Of(ReadOnlySpan<byte> message) => message.Slice(Start, Length);
 
-    /// <summary>The fields of a request the fast path may serve; spans borrow the request buffer.</summary>
-    private ref struct FastRequest
+        public static Segment At(in TtlvReader r) => new(r.ValueOffset, r.ValueLength);
+    }
+
+    /// <summary>The fields of a request the fast path may serve; values are <see cref="Segment"/>s of the request message.</summary>
+    private struct FastRequest
     {
         public KmipVersion Requested;
         public Operation Operation;
-        public ReadOnlySpan<byte> CorrelationValue;
+        public Segment CorrelationValue;
         public bool HasCorrelationValue;
-        public ReadOnlySpan<byte> BatchItemId;
+        public Segment BatchItemId;
         public bool HasBatchItemId;
         public FastPayload Payload;
+        /// <summary>This thread's <see cref="ParseMemo"/> number for the request's shape, or -1 when not remembered.</summary>
+        public long Shape;
     }
 
     /// <summary>The Cryptographic Parameters fields the fast path knows; null = absent.</summary>
@@ -59,17 +68,17 @@ internal static class FastPath
     /// The Request Payload fields the fast path knows (Get: Unique Identifier only; Encrypt/Decrypt: single-part,
     /// with Cryptographic Parameters limited to the fields that drive a symmetric cipher).
     /// </summary>
-    private ref struct FastPayload
+    private struct FastPayload
     {
-        public ReadOnlySpan<byte> UniqueIdentifier;
+        public Segment UniqueIdentifier;
         public bool HasUniqueIdentifier;
-        public ReadOnlySpan<byte> Data;
+        public Segment Data;
         public bool HasData;
-        public ReadOnlySpan<byte> Iv;
+        public Segment Iv;
         public bool HasIv;
-        public ReadOnlySpan<byte> Aad;
+        public Segment Aad;
         public bool HasAad;
-        public ReadOnlySpan<byte> AuthenticationTag;
+        public Segment AuthenticationTag;
         public bool HasAuthenticationTag;
         public bool HasParameters;
         public ParameterFields Parameters;
@@ -79,35 +88,111 @@ internal static class FastPath
         public readonly bool IsGet => HasUniqueIdentifier && !HasData && !HasIv && !HasAad && !HasAuthenticationTag && !HasParameters;
     }
 
+    /// <summary>
+    /// The last request this thread parsed, without its payload's byte-string values (Data, IV, AAD, tag). A request
+    /// whose other bytes are the same parses the same: byte-string values are opaque to TTLV, and their lengths and
+    /// padding are among the bytes compared. So a client repeating one message shape (encrypting in a loop) costs a
+    /// comparison of ~100-200 bytes instead of a parse.
+    /// </summary>
+    private sealed class ParseMemo
+    {
+        /// <summary>Longest request (without its byte-string values) remembered.</summary>
+        internal const int MaxBytes = 512;
+        internal readonly byte[] Bytes = new byte[MaxBytes];
+        internal readonly Segment[] Holes = new Segment[4];
+        internal int HoleCount;
+        internal int Length = -1; // of the whole request; -1: nothing remembered
+        internal int MaxDepth;
+        internal FastRequest Request;
+        private long _shapes; // shapes remembered so far on this thread: numbers each one
+
+        internal bool Matches(ReadOnlySpan<byte> request, int maxDepth)
+        {
+            if (request.Length != Length || maxDepth != MaxDepth) return false;
+            int at = 0, kept = 0;
+            for (int i = 0; i < HoleCount; i++)
+            {
+                var hole = Holes[i];
+                int n = hole.Start - at;
+                if (!request.Slice(at, n).SequenceEqual(Bytes.AsSpan(kept, n))) return false;
+                kept += n;
+                at = hole.Start + hole.Length;
+            }
+            return request[at..].SequenceEqual(Bytes.AsSpan(kept, request.Length - at));
+        }
+
+        internal void Remember(ReadOnlySpan<byte> request, int maxDepth, ref FastRequest req)
+        {
+            Length = -1;
+            req.Shape = -1;
+            ref readonly var p = ref req.Payload;
+            HoleCount = 0;
+            if (p.HasData) Holes[HoleCount++] = p.Data;
+            if (p.HasIv) Holes[HoleCount++] = p.Iv;
+            if (p.HasAad) Holes[HoleCount++] = p.Aad;
+            if (p.HasAuthenticationTag) Holes[HoleCount++] = p.AuthenticationTag;
+            Holes.AsSpan(0, HoleCount).Sort(static (a, b) => a.Start.CompareTo(b.Start));
+            int at = 0, kept = 0;
+            for (int i = 0; i <= HoleCount; i++)
+            {
+                int end = i < HoleCount ? Holes[i].Start : request.Length;
+                if (kept + end - at > MaxBytes) return;
+                request[at..end].CopyTo(Bytes.AsSpan(kept));
+                kept += end - at;
+                if (i < HoleCount) at = Holes[i].Start + Holes[i].Length;
+            }
+            req.Shape = ++_shapes;
+            Request = req;
+            MaxDepth = maxDepth;
+            Length = request.Length;
+        }
+    }
+
+    [ThreadStatic] private static ParseMemo? t_parsed;
+
+    /// <summary><see cref="TryParse"/>, answered from this thread's <see cref="ParseMemo"/> when the request has the last one's shape.</summary>
+    private static bool TryParseRemembered(ReadOnlySpan<byte> request, int maxDepth, out FastRequest req)
+    {
+        var memo = t_parsed ??= new ParseMemo();
+        if (memo.Matches(request, maxDepth))
+        {
+            req = memo.Request;
+            return true;
+        }
+        if (!TryParse(request, maxDepth, out req)) return false;
+        memo.Remember(request, maxDepth, ref req);
+        return true;
+    }
+
     /// <summary>Answers <paramref name="request"/> if it has a shape this path serves; false (nothing committed to <paramref name="output"/>) otherwise.</summary>
     public static bool TryProcess(EngineCore engine, ReadOnlySpan<byte> request, IBufferWriter<byte> output, CallerIdentity caller)
     {
         var limits = engine.Options.Limits;
-        if (request.Length > limits.MaxMessageSize || !TryParse(request, limits.MaxDepth, out var req)) return false;
+        if (request.Length > limits.MaxMessageSize || !TryParseRemembered(request, limits.MaxDepth, out var req)) return false;
         if (!MessageProcessor.TryServe(req.Requested, out var version) || !MessageProcessor.OperationExists(req.Operation, version)) return false;
         long start = engine.Options.Audit is null ? 0 : Stopwatch.GetTimestamp();
         long now = engine.NowSeconds; // one reading for the whole message, as the tree path
         return req.Operation switch
         {
-            Operation.Get => TryGet(engine, ref req, version, now, start, output, caller),
-            Operation.Encrypt => TryCipher(engine, ref req, version, now, start, output, caller, encrypt: true),
-            Operation.Decrypt => TryCipher(engine, ref req, version, now, start, output, caller, encrypt: false),
+            Operation.Get => TryGet(engine, request, ref req, version, now, start, output, caller),
+            Operation.Encrypt => TryCipher(engine, request, ref req, version, now, start, output, caller, encrypt: true),
+            Operation.Decrypt => TryCipher(engine, request, ref req, version, now, start, output, caller, encrypt: false),
             _ => false,
         };
     }
 
-    private static bool TryGet(EngineCore engine, ref FastRequest req, KmipVersion version, long now, long start, IBufferWriter<byte> output, CallerIdentity caller)
+    private static bool TryGet(EngineCore engine, ReadOnlySpan<byte> request, ref FastRequest req, KmipVersion version, long now, long start, IBufferWriter<byte> output, CallerIdentity caller)
     {
-        if (!req.Payload.IsGet || !TryLoad(engine, req.Payload.UniqueIdentifier, caller, Permission.Get, out var entry) || !entry.Gettable) return false;
+        var idBytes = req.Payload.UniqueIdentifier.Of(request);
+        if (!req.Payload.IsGet || !TryLoad(engine, idBytes, caller, Permission.Get, out var entry) || !entry.Gettable) return false;
         // KeyFormatConversion.Convert returns the object as stored when the requested format is the stored one.
         if (req.Payload.KeyFormatType is { } format && format != entry.StoredFormat) return false;
-        var idBytes = req.Payload.UniqueIdentifier;
 
         var value = entry.EncodedValue!;
         var writer = new TtlvWriter(output, 160 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + value.Length);
         try
         {
-            StartResponse(ref writer, now, in req, version);
+            StartResponse(ref writer, now, request, in req, version);
             writer.StartStructure(Tag.ResponsePayload);
             writer.WriteEnum(Tag.ObjectType, (uint)entry.Object.ObjectType);
             writer.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
@@ -126,15 +211,16 @@ internal static class FastPath
     /// <summary>
     /// Single-part Encrypt/Decrypt with a symmetric key (KMIP 2.1 §6.1.18, §6.1.11), as CipherCore.Run does it: the same
     /// key checks (CryptoSupport.KeyFault), the request's Cryptographic Parameters over the object's, a generated IV
-    /// when Encrypt gets none, the tag returned (Encrypt) or checked (Decrypt) for AEAD modes. Encrypt writes the ciphertext
-    /// straight into the response (<see cref="TtlvWriter.ReserveBytes"/>); Decrypt, whose output length is known only once the
+    /// when Encrypt gets none, the tag returned (Encrypt) or checked (Decrypt) for AEAD modes. Encrypt writes the ciphertext,
+    /// IV and tag straight into the response (<see cref="TryEncrypt"/>); Decrypt, whose output length is known only once the
     /// padding is checked, goes through a pooled buffer that is cleared before it returns to the pool.
     /// </summary>
-    private static bool TryCipher(EngineCore engine, ref FastRequest req, KmipVersion version, long now, long start, IBufferWriter<byte> output, CallerIdentity caller, bool encrypt)
+    private static bool TryCipher(EngineCore engine, ReadOnlySpan<byte> request, ref FastRequest req, KmipVersion version, long now, long start, IBufferWriter<byte> output, CallerIdentity caller, bool encrypt)
     {
         ref readonly var p = ref req.Payload;
         if (!p.HasData || p.KeyFormatType is not null) return false;
-        if (!TryLoad(engine, p.UniqueIdentifier, caller, encrypt ? Permission.Encrypt : Permission.Decrypt, out var entry) || entry.SymmetricKey is not { } key) return false;
+        var idBytes = p.UniqueIdentifier.Of(request);
+        if (!TryLoad(engine, idBytes, caller, encrypt ? Permission.Encrypt : Permission.Decrypt, out var entry) || entry.SymmetricKey is not { } key) return false;
         var usage = encrypt ? CryptographicUsageMask.Encrypt : CryptographicUsageMask.Decrypt;
         if (CryptoSupport.KeyFault(key.Use, now, usage, encrypt ? EncryptStates : DecryptStates) is not null) return false;
         if (encrypt && key.HasUsageLimits) return false; // each use is deducted and committed: the tree path does it
@@ -150,74 +236,141 @@ internal static class FastPath
         bool aead = sp.IsAead;
         if (!encrypt && !p.HasIv && ivLength > 0) return false;
         var policy = engine.Options.Policy;
-        ReadOnlySpan<byte> data = p.Data;
-        bool generated = encrypt && !p.HasIv && ivLength > 0;
-        Span<byte> ivBuffer = stackalloc byte[16];
-        scoped ReadOnlySpan<byte> iv = p.Iv;
-        if (generated)
-        {
-            if (ivLength > ivBuffer.Length) return false;
-            var fresh = ivBuffer[..ivLength];
-            RandomSource.FillNonce(fresh);
-            iv = fresh;
-        }
-        Span<byte> tag = stackalloc byte[16];
-        if (encrypt) tag = tag[..(aead ? sp.TagLength : 0)];
-        else if (aead)
-        {
-            if (!p.HasAuthenticationTag) return false;
-            sp = sp with { TagLength = p.AuthenticationTag.Length };
-        }
-
+        ReadOnlySpan<byte> data = p.Data.Of(request), aad = p.Aad.Of(request), givenTag = p.AuthenticationTag.Of(request);
         int capacity = encrypt ? SymmetricCipher.GetCiphertextLength(sp, data.Length) : data.Length;
         if (capacity < 0) return false;
-        var idBytes = p.UniqueIdentifier;
-        byte[]? plaintext = null;
-        scoped var writer = new TtlvWriter(output, 224 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + capacity);
-        try
+        if (encrypt)
         {
-            int n = capacity;
-            if (!encrypt)
-            {
-                plaintext = ArrayPool<byte>.Shared.Rent(capacity);
-                if (!TryCrypt(policy, in sp, key.Key, iv, in p, data, plaintext.AsSpan(0, capacity), default, encrypt, out n)) return false;
-            }
-            StartResponse(ref writer, now, in req, version);
-            writer.StartStructure(Tag.ResponsePayload);
-            writer.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
-            if (encrypt)
-            {
-                // Straight into the response (its length is known): on a failure nothing has been committed to the output.
-                if (!TryCrypt(policy, in sp, key.Key, iv, in p, data, writer.ReserveBytes(Tag.Data, capacity), tag, encrypt, out _)) return false;
-            }
-            else writer.WriteBytes(Tag.Data, plaintext.AsSpan(0, n));
-            if (generated) writer.WriteBytes(Tag.IVCounterNonce, iv);
-            if (encrypt && aead) writer.WriteBytes(Tag.AuthenticatedEncryptionTag, tag);
-            writer.EndStructure();
-            EndResponse(ref writer);
+            if (!TryEncrypt(policy, in sp, key.Key, request, in req, version, now, idBytes, data, aad, capacity, output)) return false;
         }
-        finally
+        else
         {
-            writer.Dispose();
-            if (plaintext is not null) ArrayPool<byte>.Shared.Return(plaintext, clearArray: true);
+            if (aead)
+            {
+                if (!p.HasAuthenticationTag) return false;
+                sp = sp with { TagLength = givenTag.Length };
+            }
+            byte[] plaintext = ArrayPool<byte>.Shared.Rent(capacity);
+            var writer = new TtlvWriter(output, 224 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + capacity);
+            try
+            {
+                if (!TryCrypt(policy, in sp, key.Key, p.Iv.Of(request), aad, data, givenTag, plaintext.AsSpan(0, capacity), default, encrypt, out int n)) return false;
+                StartResponse(ref writer, now, request, in req, version);
+                writer.StartStructure(Tag.ResponsePayload);
+                writer.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
+                writer.WriteBytes(Tag.Data, plaintext.AsSpan(0, n));
+                writer.EndStructure();
+                EndResponse(ref writer);
+            }
+            finally
+            {
+                writer.Dispose();
+                ArrayPool<byte>.Shared.Return(plaintext, clearArray: true);
+            }
         }
         Audit(engine, caller, req.Operation, entry.Object.Id, start);
         return true;
     }
 
     /// <summary>
-    /// Encrypts <paramref name="data"/> into <paramref name="output"/> (its exact ciphertext length) and <paramref name="tag"/>,
-    /// or decrypts it into <paramref name="output"/> checking the request's tag; false on any crypto failure (bad IV, tag,
-    /// policy…), which the tree path reports.
+    /// The layout of this thread's last Encrypt response: its bytes around the ciphertext (the IV and tag values are
+    /// rewritten each time) and where the values go. A response is the same outside its values when the request has the
+    /// same shape (<see cref="FastRequest.Shape"/>: version, ids, data length, parameters), the time is the same second and
+    /// the cipher parameters and ciphertext length are the same; then it is copied instead of encoded.
     /// </summary>
-    private static bool TryCrypt(AlgorithmPolicy policy, in SymmetricParameters sp, byte[] key, ReadOnlySpan<byte> iv, in FastPayload p,
-        ReadOnlySpan<byte> data, Span<byte> output, Span<byte> tag, bool encrypt, out int written)
+    private sealed class EncryptLayout
+    {
+        internal const int MaxBytes = 1024;
+        internal readonly byte[] Bytes = new byte[MaxBytes]; // the response without its ciphertext
+        internal long Shape = -1;
+        internal long Now;
+        internal SymmetricParameters Parameters;
+        internal int Capacity, Length, DataOffset, IvOffset, IvLength, TagOffset, TagLength;
+
+        internal bool Matches(long shape, long now, in SymmetricParameters sp, int capacity)
+            => shape >= 0 && shape == Shape && now == Now && capacity == Capacity && sp == Parameters;
+    }
+
+    [ThreadStatic] private static EncryptLayout? t_encryptLayout;
+
+    /// <summary>
+    /// Writes the Encrypt response (KMIP 2.1 §6.1.18): the ciphertext straight into it, the IV (when the request gives
+    /// none) and the tag of an AEAD mode. On a failure nothing has been committed to <paramref name="output"/>.
+    /// </summary>
+    private static bool TryEncrypt(AlgorithmPolicy policy, in SymmetricParameters sp, byte[] key, ReadOnlySpan<byte> request, in FastRequest req,
+        KmipVersion version, long now, ReadOnlySpan<byte> idBytes, ReadOnlySpan<byte> data, ReadOnlySpan<byte> aad, int capacity, IBufferWriter<byte> output)
+    {
+        var layout = t_encryptLayout ??= new EncryptLayout();
+        Span<byte> response;
+        int dataOffset, ivOffset, ivLength, tagOffset, tagLength;
+        if (layout.Matches(req.Shape, now, in sp, capacity))
+        {
+            (dataOffset, ivOffset, ivLength, tagOffset, tagLength) = (layout.DataOffset, layout.IvOffset, layout.IvLength, layout.TagOffset, layout.TagLength);
+            response = output.GetSpan(layout.Length)[..layout.Length];
+            int after = dataOffset + capacity;
+            layout.Bytes.AsSpan(0, dataOffset).CopyTo(response);
+            layout.Bytes.AsSpan(dataOffset, response.Length - after).CopyTo(response[after..]);
+        }
+        else
+        {
+            bool generated = !req.Payload.HasIv && sp.DefaultIvLength > 0;
+            ivLength = generated ? sp.DefaultIvLength : 0;
+            tagLength = sp.IsAead ? sp.TagLength : 0;
+            if (ivLength > 16) return false;
+            // At most 216 bytes of headers and fixed-size items, plus the four variable values with up to 7 bytes of padding each.
+            var span = output.GetSpan(216 + 28 + req.CorrelationValue.Length + req.BatchItemId.Length + idBytes.Length + capacity);
+            var w = new TtlvWriter(span);
+            StartResponse(ref w, now, request, in req, version);
+            w.StartStructure(Tag.ResponsePayload);
+            w.WriteTextUtf8(Tag.UniqueIdentifier, idBytes);
+            dataOffset = w.BytesWritten + 8;
+            w.ReserveBytes(Tag.Data, capacity);
+            ivOffset = generated ? w.BytesWritten + 8 : 0;
+            if (generated) w.ReserveBytes(Tag.IVCounterNonce, ivLength);
+            tagOffset = tagLength > 0 ? w.BytesWritten + 8 : 0;
+            if (tagLength > 0) w.ReserveBytes(Tag.AuthenticatedEncryptionTag, tagLength);
+            w.EndStructure();
+            EndResponse(ref w);
+            if (w.Overflowed) return false;
+            response = span[..w.BytesWritten];
+            layout.Shape = -1;
+            if (req.Shape >= 0 && response.Length - capacity <= EncryptLayout.MaxBytes)
+            {
+                response[..dataOffset].CopyTo(layout.Bytes);
+                response[(dataOffset + capacity)..].CopyTo(layout.Bytes.AsSpan(dataOffset));
+                // The IV and tag values are not written yet: whatever the output's memory held there is not kept.
+                if (ivLength > 0) layout.Bytes.AsSpan(ivOffset - capacity, ivLength).Clear();
+                if (tagLength > 0) layout.Bytes.AsSpan(tagOffset - capacity, tagLength).Clear();
+                (layout.DataOffset, layout.IvOffset, layout.IvLength, layout.TagOffset, layout.TagLength) = (dataOffset, ivOffset, ivLength, tagOffset, tagLength);
+                (layout.Shape, layout.Now, layout.Parameters, layout.Capacity, layout.Length) = (req.Shape, now, sp, capacity, response.Length);
+            }
+        }
+        scoped ReadOnlySpan<byte> iv = req.Payload.Iv.Of(request);
+        if (ivLength > 0)
+        {
+            var fresh = response.Slice(ivOffset, ivLength);
+            RandomSource.FillNonce(fresh);
+            iv = fresh;
+        }
+        if (!TryCrypt(policy, in sp, key, iv, aad, data, default, response.Slice(dataOffset, capacity), response.Slice(tagOffset, tagLength), encrypt: true, out _))
+            return false;
+        output.Advance(response.Length);
+        return true;
+    }
+
+    /// <summary>
+    /// Encrypts <paramref name="data"/> into <paramref name="output"/> (its exact ciphertext length) and <paramref name="tag"/>,
+    /// or decrypts it into <paramref name="output"/> checking <paramref name="givenTag"/> (AEAD modes); false on any crypto
+    /// failure (bad IV, tag, policy…), which the tree path reports.
+    /// </summary>
+    private static bool TryCrypt(AlgorithmPolicy policy, in SymmetricParameters sp, byte[] key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> aad,
+        ReadOnlySpan<byte> data, ReadOnlySpan<byte> givenTag, Span<byte> output, Span<byte> tag, bool encrypt, out int written)
     {
         try
         {
             written = encrypt
-                ? SymmetricCipher.Encrypt(policy, sp, key, iv, p.Aad, data, output, tag)
-                : SymmetricCipher.Decrypt(policy, sp, key, iv, p.Aad, data, sp.IsAead ? p.AuthenticationTag : default, output);
+                ? SymmetricCipher.Encrypt(policy, sp, key, iv, aad, data, output, tag)
+                : SymmetricCipher.Decrypt(policy, sp, key, iv, aad, data, sp.IsAead ? givenTag : default, output);
             return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -232,16 +385,12 @@ internal static class FastPath
     /// <paramref name="permission"/>: the same rule as OperationContext.Load (owner, or the permission granted directly
     /// or through "*"). A caller that may not act gets Permission Denied or Object Not Found from the tree path.
     /// </summary>
-    [SkipLocalsInit] // the id buffer is read only as far as GetChars wrote it: zeroing 512 bytes per request is waste
     private static bool TryLoad(EngineCore engine, ReadOnlySpan<byte> idBytes, CallerIdentity caller, Permission permission, [NotNullWhen(true)] out CachedObject? entry)
     {
         entry = null;
-        if (idBytes.Length is 0 or > MaxIdBytes) return false;
-        Span<char> id = stackalloc char[MaxIdBytes];
-        id = id[..Encoding.UTF8.GetChars(idBytes, id)];
         try
         {
-            if (!engine.Cache.TryGet(id, out entry)) return false;
+            if (!engine.Cache.TryGetUtf8(idBytes, out entry)) return false;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -251,7 +400,7 @@ internal static class FastPath
     }
 
     /// <summary>Response Header and the batch item up to its payload, as MessageProcessor.BuildResponse writes a success.</summary>
-    private static void StartResponse(ref TtlvWriter w, long now, in FastRequest req, KmipVersion version)
+    private static void StartResponse(ref TtlvWriter w, long now, ReadOnlySpan<byte> request, in FastRequest req, KmipVersion version)
     {
         w.StartStructure(Tag.ResponseMessage);
         w.StartStructure(Tag.ResponseHeader);
@@ -260,12 +409,12 @@ internal static class FastPath
         w.WriteInt32(Tag.ProtocolVersionMinor, version.Minor);
         w.EndStructure();
         w.WriteDateTime(Tag.TimeStamp, now);
-        if (version >= KmipVersion.V1_4 && req.HasCorrelationValue) w.WriteTextUtf8(Tag.ClientCorrelationValue, req.CorrelationValue);
+        if (version >= KmipVersion.V1_4 && req.HasCorrelationValue) w.WriteTextUtf8(Tag.ClientCorrelationValue, req.CorrelationValue.Of(request));
         w.WriteInt32(Tag.BatchCount, 1);
         w.EndStructure();
         w.StartStructure(Tag.BatchItem);
         w.WriteEnum(Tag.Operation, (uint)req.Operation);
-        if (req.HasBatchItemId) w.WriteBytes(Tag.UniqueBatchItemID, req.BatchItemId);
+        if (req.HasBatchItemId) w.WriteBytes(Tag.UniqueBatchItemID, req.BatchItemId.Of(request));
         w.WriteEnum(Tag.ResultStatus, (uint)ResultStatus.Success);
     }
 
@@ -309,7 +458,7 @@ internal static class FastPath
                     count = true;
                     break;
                 case Tag.ClientCorrelationValue when !req.HasCorrelationValue && r.Type == ItemType.TextString:
-                    req.CorrelationValue = r.ValueSpan;
+                    req.CorrelationValue = Segment.At(in r);
                     req.HasCorrelationValue = true;
                     break;
                 default:
@@ -329,7 +478,7 @@ internal static class FastPath
                     operation = true;
                     break;
                 case Tag.UniqueBatchItemID when !req.HasBatchItemId && r.Type == ItemType.ByteString:
-                    req.BatchItemId = r.ValueSpan;
+                    req.BatchItemId = Segment.At(in r);
                     req.HasBatchItemId = true;
                     break;
                 case Tag.RequestPayload when !payload && r.Token == TtlvToken.StartStructure:
@@ -360,26 +509,26 @@ internal static class FastPath
             switch (r.Tag)
             {
                 case Tag.UniqueIdentifier when !p.HasUniqueIdentifier && r.Type == ItemType.TextString:
-                    p.UniqueIdentifier = r.ValueSpan;
+                    p.UniqueIdentifier = Segment.At(in r);
                     p.HasUniqueIdentifier = true;
                     break;
                 case Tag.Data when !p.HasData && r.Type == ItemType.ByteString:
-                    p.Data = r.ValueSpan;
+                    p.Data = Segment.At(in r);
                     p.HasData = true;
                     break;
                 case Tag.IVCounterNonce when !p.HasIv && r.Type == ItemType.ByteString:
-                    p.Iv = r.ValueSpan;
+                    p.Iv = Segment.At(in r);
                     p.HasIv = true;
                     break;
                 case Tag.AuthenticatedEncryptionAdditionalData when !p.HasAad && r.Type == ItemType.ByteString:
-                    p.Aad = r.ValueSpan;
+                    p.Aad = Segment.At(in r);
                     p.HasAad = true;
                     break;
                 case Tag.KeyFormatType when p.KeyFormatType is null && r.Type == ItemType.Enumeration:
                     p.KeyFormatType = r.GetUInt32();
                     break;
                 case Tag.AuthenticatedEncryptionTag when !p.HasAuthenticationTag && r.Type == ItemType.ByteString:
-                    p.AuthenticationTag = r.ValueSpan;
+                    p.AuthenticationTag = Segment.At(in r);
                     p.HasAuthenticationTag = true;
                     break;
                 default:

@@ -292,10 +292,25 @@ internal static class MessageProcessor
         }
     }
 
+    /// <summary>Whether <paramref name="operation"/> exists in <paramref name="version"/> (an unknown value is left to the operation table).</summary>
     internal static bool OperationExists(Operation operation, KmipVersion version)
-        => s_operations?.Find((uint)operation) is not { } info || info.ExistsIn(version);
+    {
+        uint value = (uint)operation;
+        var info = value < (uint)s_operationsByValue.Length ? s_operationsByValue[value] : s_operations?.Find(value);
+        return info is null || info.ExistsIn(version);
+    }
 
     private static readonly EnumInfo? s_operations = KmipNames.EnumerationFor(Tag.Operation);
+
+    // The standard operations (values 1..63) by value, so that every request (the fast path's too) skips the dictionary lookup.
+    private static readonly EnumValueInfo?[] s_operationsByValue = OperationsByValue(64);
+
+    private static EnumValueInfo?[] OperationsByValue(int count)
+    {
+        var table = new EnumValueInfo?[count];
+        for (uint v = 0; v < count; v++) table[v] = s_operations?.Find(v);
+        return table;
+    }
 
     private static ItemResult Fail(ItemResult r, ResultReason reason, string message, KmipVersion version)
     {

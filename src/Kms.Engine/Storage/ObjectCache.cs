@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Text;
 using Kms.Engine.Model;
 using Kms.Ttlv;
 
@@ -113,11 +115,43 @@ internal sealed class CipherKey
 /// read that raced a commit never installs a stale entry.</para>
 /// <para><b>Bound.</b> At most <see cref="EngineOptions.ObjectCacheEntries"/> entries (approximately, under races);
 /// when full, the cache is emptied and refills with what is read next (removing is always safe).</para>
+/// <para><b>Per-thread memo.</b> <see cref="TryGetUtf8"/> first looks in a memo of the last <see cref="MemoWays"/> entries
+/// this thread found (id UTF-8 bytes → entry, with the stripe's generation when it was found while the stripe had no
+/// writer), skipping the id decoding and the dictionary. A memo is used only while its stripe's generation is
+/// unchanged: every commit touching the id bumps the generation before it writes the store, so once a commit is
+/// acknowledged no memo taken before it matches (the same argument as for the dictionary). A memo is taken only from an
+/// entry the dictionary returned between two reads of the same generation with no writer in between, or one installed
+/// under the stripe lock.</para>
 /// <para>Time-driven state (activation and deactivation dates) is not cached: callers evaluate it at read time.</para>
 /// </remarks>
 internal sealed class ObjectCache : IObjectStore
 {
     private const int Stripes = 1024;
+
+    /// <summary>Entries remembered per thread by <see cref="TryGetUtf8"/>.</summary>
+    internal const int MemoWays = 4;
+
+    /// <summary>Longest Unique Identifier (UTF-8 bytes) <see cref="TryGetUtf8"/> serves; longer ones are not found.</summary>
+    internal const int MaxIdBytes = 256;
+
+    /// <summary>
+    /// One remembered lookup of this thread: the id bytes that found <see cref="Entry"/> in the cache whose generation
+    /// array is <see cref="Generations"/> (identifying the cache without keeping the cache and its store alive), valid
+    /// while that stripe's generation is <see cref="Generation"/>.
+    /// </summary>
+    private sealed class Memo
+    {
+        internal readonly byte[] Id = new byte[MaxIdBytes];
+        internal int IdLength;
+        internal long[]? Generations;
+        internal int Stripe;
+        internal long Generation;
+        internal CachedObject? Entry;
+    }
+
+    [ThreadStatic] private static Memo[]? t_memos;
+    [ThreadStatic] private static int t_nextMemo;
+
     private readonly IObjectStore _inner;
     private readonly int _capacity;
     private readonly ConcurrentDictionary<string, CachedObject> _entries = new(StringComparer.Ordinal);
@@ -147,14 +181,52 @@ internal sealed class ObjectCache : IObjectStore
     /// </summary>
     /// <exception cref="InvalidOperationException">The store failed (e.g. an integrity check); the caller falls back.</exception>
     public bool TryGet(ReadOnlySpan<char> id, [NotNullWhen(true)] out CachedObject? entry)
+        => TryGet(id, default, out entry);
+
+    /// <summary>
+    /// <see cref="TryGet(ReadOnlySpan{char}, out CachedObject?)"/> for an id given as UTF-8 (valid, at most
+    /// <see cref="MaxIdBytes"/> bytes, else not found), first from this thread's memo (no decoding, no dictionary).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The store failed (e.g. an integrity check); the caller falls back.</exception>
+    [SkipLocalsInit] // the char buffer is read only as far as GetChars wrote it
+    public bool TryGetUtf8(ReadOnlySpan<byte> idUtf8, [NotNullWhen(true)] out CachedObject? entry)
     {
-        if (_bySpan.TryGetValue(id, out entry)) return true;
-        return TryLoad(new string(id), out entry);
+        entry = null;
+        if (idUtf8.Length is 0 or > MaxIdBytes) return false;
+        if (t_memos is { } memos)
+        {
+            foreach (var m in memos)
+            {
+                if (m.Generations == _generations && m.Id.AsSpan(0, m.IdLength).SequenceEqual(idUtf8)
+                    && Volatile.Read(ref _generations[m.Stripe]) == m.Generation)
+                {
+                    entry = m.Entry!;
+                    return true;
+                }
+            }
+        }
+        Span<char> id = stackalloc char[MaxIdBytes];
+        id = id[..Encoding.UTF8.GetChars(idUtf8, id)];
+        return TryGet(id, idUtf8, out entry);
     }
 
-    private bool TryLoad(string id, [NotNullWhen(true)] out CachedObject? entry)
+    // idUtf8: the id's UTF-8 bytes to remember the entry under for this thread, or empty for no memo.
+    private bool TryGet(ReadOnlySpan<char> id, ReadOnlySpan<byte> idUtf8, [NotNullWhen(true)] out CachedObject? entry)
     {
         int stripe = Stripe(id);
+        // The generation before and after the lookup, with no writer: the entry found is the one committed at that generation.
+        long before = Volatile.Read(ref _generations[stripe]);
+        bool idle = Volatile.Read(ref _writers[stripe]) == 0;
+        if (_bySpan.TryGetValue(id, out entry))
+        {
+            if (idle && !idUtf8.IsEmpty && Volatile.Read(ref _generations[stripe]) == before) Remember(idUtf8, stripe, before, entry);
+            return true;
+        }
+        return TryLoad(new string(id), stripe, idUtf8, out entry);
+    }
+
+    private bool TryLoad(string id, int stripe, ReadOnlySpan<byte> idUtf8, [NotNullWhen(true)] out CachedObject? entry)
+    {
         long generation = -1;
         lock (_locks[stripe])
         {
@@ -175,7 +247,22 @@ internal sealed class ObjectCache : IObjectStore
             }
             if (_entries.TryAdd(id, entry)) Interlocked.Increment(ref _count);
         }
+        if (!idUtf8.IsEmpty) Remember(idUtf8, stripe, generation, entry);
         return true;
+    }
+
+    /// <summary>Remembers <paramref name="entry"/> for this thread, replacing the oldest memo.</summary>
+    private void Remember(ReadOnlySpan<byte> idUtf8, int stripe, long generation, CachedObject entry)
+    {
+        var memos = t_memos ??= [new(), new(), new(), new()];
+        var m = memos[t_nextMemo];
+        t_nextMemo = (t_nextMemo + 1) % MemoWays;
+        idUtf8.CopyTo(m.Id);
+        m.IdLength = idUtf8.Length;
+        m.Generations = _generations;
+        m.Stripe = stripe;
+        m.Generation = generation;
+        m.Entry = entry;
     }
 
     /// <inheritdoc/>
@@ -226,8 +313,9 @@ internal sealed class ObjectCache : IObjectStore
         int stripe = Stripe(id);
         lock (_locks[stripe])
         {
-            _writers[stripe]++;
-            _generations[stripe]++;
+            // Writer count first, then generation (volatile: lock-free readers see them in this order).
+            Volatile.Write(ref _writers[stripe], _writers[stripe] + 1);
+            Volatile.Write(ref _generations[stripe], _generations[stripe] + 1);
             Drop(id);
         }
     }
@@ -237,8 +325,8 @@ internal sealed class ObjectCache : IObjectStore
         int stripe = Stripe(id);
         lock (_locks[stripe])
         {
-            _generations[stripe]++;
-            _writers[stripe]--;
+            Volatile.Write(ref _generations[stripe], _generations[stripe] + 1);
+            Volatile.Write(ref _writers[stripe], _writers[stripe] - 1);
             Drop(id);
         }
     }
@@ -248,7 +336,7 @@ internal sealed class ObjectCache : IObjectStore
         if (_entries.TryRemove(id, out _)) Interlocked.Decrement(ref _count);
     }
 
-    private static int Stripe(string id) => (int)((uint)string.GetHashCode(id.AsSpan()) % Stripes);
+    private static int Stripe(ReadOnlySpan<char> id) => (int)((uint)string.GetHashCode(id) % Stripes);
 
     /// <inheritdoc/>
     public IReadOnlyList<string> FindByTerms(IReadOnlyList<string> terms) => _inner.FindByTerms(terms);
