@@ -41,6 +41,7 @@ internal sealed class StoreCrypto : IDisposable
     private long _counter;
     private readonly ThreadLocal<AesGcm> _gcm;
     private readonly ThreadLocal<Dictionary<UInt128, AesGcm>> _older;
+    private readonly ThreadLocal<IncrementalHash> _idHmac;
 
     internal StoreCrypto(ReadOnlySpan<byte> sealKey, ReadOnlySpan<byte> idKey)
     {
@@ -50,6 +51,7 @@ internal sealed class StoreCrypto : IDisposable
         _subkey = Subkey(_salt);
         _gcm = new ThreadLocal<AesGcm>(() => new AesGcm(_subkey, TagSize), trackAllValues: true);
         _older = new ThreadLocal<Dictionary<UInt128, AesGcm>>(() => [], trackAllValues: true);
+        _idHmac = new ThreadLocal<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _idKey), trackAllValues: true);
     }
 
     private byte[] Subkey(ReadOnlySpan<byte> salt)
@@ -70,7 +72,11 @@ internal sealed class StoreCrypto : IDisposable
         Span<byte> utf8 = stackalloc byte[MaxIdBytes];
         int n = Encoding.UTF8.GetBytes(id, utf8);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_idKey, utf8[..n], mac);
+        // A per-thread HMAC context, reset after each use: the one-shot HMACSHA256.HashData sets up OpenSSL's MAC
+        // afresh on every call (~1.3 µs against ~0.5 µs here), and every commit and store read computes a storage key.
+        var hmac = _idHmac.Value!;
+        hmac.AppendData(utf8[..n]);
+        hmac.GetHashAndReset(mac);
         mac[..StorageKeySize].CopyTo(key);
         return true;
     }
@@ -131,8 +137,10 @@ internal sealed class StoreCrypto : IDisposable
         foreach (var g in _gcm.Values) g.Dispose();
         foreach (var cache in _older.Values)
             foreach (var g in cache.Values) g.Dispose();
+        foreach (var h in _idHmac.Values) h.Dispose();
         _gcm.Dispose();
         _older.Dispose();
+        _idHmac.Dispose();
         CryptographicOperations.ZeroMemory(_sealKey);
         CryptographicOperations.ZeroMemory(_idKey);
         CryptographicOperations.ZeroMemory(_subkey);

@@ -88,4 +88,27 @@ public sealed class StoreCryptoTests
         using var otherStore = new StoreCrypto(RandomNumberGenerator.GetBytes(32), IdKey);
         Assert.Null(Open(otherStore, blob));
     }
+
+    [Fact]
+    public async Task Storage_keys_are_the_truncated_HMAC_of_the_id_on_every_call_and_thread()
+    {
+        using var crypto = new StoreCrypto(SealKey, IdKey);
+        string[] ids = ["a", "b6f1c1e2-0000-4000-8000-000000000001", new string('é', 300)];
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            var keys = new List<string>();
+            for (int round = 0; round < 3; round++)
+                foreach (var id in ids)
+                {
+                    var key = new byte[StoreCrypto.StorageKeySize];
+                    Assert.True(crypto.TryStorageKey(id, key));
+                    keys.Add(Convert.ToHexString(key));
+                }
+            return keys;
+        })));
+        var expected = Enumerable.Repeat(ids, 3).SelectMany(x => x)
+            .Select(id => Convert.ToHexString(HMACSHA256.HashData(IdKey, System.Text.Encoding.UTF8.GetBytes(id)), 0, StoreCrypto.StorageKeySize)).ToList();
+        Assert.All(results, keys => Assert.Equal(expected, keys));
+        Assert.False(crypto.TryStorageKey(new string('x', StoreCrypto.MaxIdBytes + 1), new byte[StoreCrypto.StorageKeySize]));
+    }
 }
