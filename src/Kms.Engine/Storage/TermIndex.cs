@@ -193,6 +193,7 @@ internal sealed class TermIndex
     private readonly ConcurrentDictionary<string, Entry> _ids = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Posting> _postings = new(StringComparer.Ordinal);
     private readonly SequenceTable _bySequence = new();
+    private string[] _lastTerms = [];
     private long _count;
 
     internal long Count => Volatile.Read(ref _count);
@@ -212,11 +213,28 @@ internal sealed class TermIndex
             Volatile.Write(ref e.Version, version);
             return;
         }
-        e = new Entry(id, sequence, version, terms);
+        e = new Entry(id, sequence, version, Shared(terms));
         _bySequence.Set(e); // before any posting can name the sequence
         foreach (var t in terms) AddPosting(t, e);
         _ids[id] = e;
         Interlocked.Increment(ref _count);
+    }
+
+    /// <summary>
+    /// <paramref name="terms"/>, or the previous new entry's array when it holds the same terms: consecutive objects
+    /// mostly do (same owner, type, state, algorithm, length), and every array an entry keeps is one more object each
+    /// collection copies from generation to generation. Entries never change a terms array, they replace it.
+    /// </summary>
+    private string[] Shared(string[] terms)
+    {
+        var last = _lastTerms;
+        if (last.Length == terms.Length)
+        {
+            int i = 0;
+            while (i < terms.Length && string.Equals(last[i], terms[i], StringComparison.Ordinal)) i++;
+            if (i == terms.Length) return last;
+        }
+        return _lastTerms = terms;
     }
 
     /// <summary>Removes <paramref name="id"/>. Single writer only.</summary>
