@@ -95,6 +95,7 @@ public sealed class TermIndexTests
         string[] stable = ["s1", "s2", "s3"];
         for (int i = 0; i < stable.Length; i++) index.Put(stable[i], 1, i + 1, ["t"]);
         using var stop = new CancellationTokenSource();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         long misses = 0, reads = 0;
         var reader = Task.Run(() =>
         {
@@ -102,22 +103,25 @@ public sealed class TermIndexTests
             {
                 var found = index.Find(["t"]);
                 if (!stable.All(found.Contains)) Interlocked.Increment(ref misses);
-                reads++;
+                Interlocked.Increment(ref reads);
+                started.TrySetResult();
             }
         });
+        await started.Task; // the reader runs before the writer starts changing the posting
         long sequence = 10;
         var live = new Queue<string>();
-        for (int round = 0; round < 200_000; round++)
+        // At least 200,000 changes, and on until the reader has read a few hundred times (bounded).
+        for (int round = 0; round < 5_000_000 && (round < 200_000 || Interlocked.Read(ref reads) < 300); round++)
         {
             string id = "x" + round;
             index.Put(id, 1, sequence, ["t"]);
-            sequence += 1 + round % 5000; // spreads the ids over many chunks
+            sequence += round < 200_000 ? 1 + round % 5000 : 1; // spreads the ids over many chunks
             live.Enqueue(id);
             if (live.Count > 40) index.Remove(live.Dequeue());
         }
         stop.Cancel();
         await reader;
-        Assert.True(reads > 0);
+        Assert.True(Interlocked.Read(ref reads) >= 300, $"the reader read only {reads} times");
         Assert.Equal(0, misses);
         Assert.Equal(stable.Length + live.Count, index.Find(["t"]).Count);
     }
