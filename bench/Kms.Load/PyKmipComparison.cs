@@ -44,7 +44,9 @@ public static class PyKmipComparison
         }
         pyOnKms = await DriveAsync(driver, pki, kms.Port, o, output, kms.Pid);
 
-        // Kms at full speed with the same mix through the lean client, 16 connections.
+        // Kms at full speed with the same mix through the lean client. Each server is compared at its best: pykmip-server
+        // is bound by its one Python core whatever the number of drivers; Kms is driven with 16 and with 64 connections
+        // (its durable creates group better with more callers) and the faster of the two counts.
         string? error;
         Workload? workload;
         await using (var setup = await KmipClient.ConnectAsync("127.0.0.1", kms.Port, clientOptions))
@@ -54,26 +56,35 @@ public static class PyKmipComparison
             notes.Add($"PyKMIP comparison: Kms.Load could not run the mix on Kms: {error}");
             return;
         }
-        var fast = await LoadRunner.RunAsync(new LoadSettings("kms (Kms.Load) " + o.PyKmipMix + " c16", "127.0.0.1", kms.Port, 16, 1, o.WarmUp, o.Duration, o.MaxMessages, true, kms.Pid),
-            workload, clientOptions, output);
-        output.WriteLine($"   Kms.Load on Kms: {fast.OpsPerSecond:N0} ops/s, server CPU {fast.ServerCpuMicrosPerOp:F1} µs/op");
+        var runs = new List<(int Connections, LoadResult Result)>();
+        foreach (int connections in new[] { 16, 64 })
+        {
+            var run = await LoadRunner.RunAsync(new LoadSettings($"kms (Kms.Load) {o.PyKmipMix} c{connections}", "127.0.0.1", kms.Port, connections, 1, o.WarmUp, o.Duration, o.MaxMessages, true, kms.Pid),
+                workload, clientOptions, output);
+            output.WriteLine($"   Kms.Load on Kms, {connections} connections: {run.OpsPerSecond:N0} ops/s, server CPU {run.ServerCpuMicrosPerOp:F1} µs/op");
+            runs.Add((connections, run));
+        }
+        var (bestConnections, fast) = runs.MaxBy(r => r.Result.OpsPerSecond);
 
         string Line(string what, PyResult r) => string.Create(CultureInfo.InvariantCulture,
             $"| {what} | {r.OpsPerSecond:N0} | {r.Errors} | {r.ServerCpuMicrosPerOp:F0} |");
         double ratio = fast.OpsPerSecond / py.OpsPerSecond;
         double cpuRatio = py.ServerCpuMicrosPerOp / Math.Max(0.001, fast.ServerCpuMicrosPerOp);
-        notes.Add(string.Join('\n',
+        string[] lines =
+        [
             $"PyKMIP comparison (mix `{o.PyKmipMix}`, KMIP 1.2 over TLS 1.2 from ProxyKmipClient, {o.PyKmipProcesses} driver processes; PyKMIP {py.Version}):",
             "",
             "| server, driver | ops/s | errors | server CPU µs/op |",
             "|---|---:|---:|---:|",
             Line("pykmip-server, pykmip_driver.py", py),
             Line("Kms, pykmip_driver.py (driver-bound)", pyOnKms),
-            string.Create(CultureInfo.InvariantCulture, $"| Kms, Kms.Load 16 connections | {fast.OpsPerSecond:N0} | {fast.Failures} | {fast.ServerCpuMicrosPerOp:F0} |"),
+            .. runs.Select(r => string.Create(CultureInfo.InvariantCulture, $"| Kms, Kms.Load {r.Connections} connections | {r.Result.OpsPerSecond:N0} | {r.Result.Failures} | {r.Result.ServerCpuMicrosPerOp:F0} |")),
             "",
             string.Create(CultureInfo.InvariantCulture,
-                $"**Kms / PyKMIP = {ratio:F0}×** in throughput (target ≥ 100×: {(ratio >= 100 ? "met" : "**not met**")}); {cpuRatio:F0}× less server CPU per operation. " +
-                $"With the same Python driver Kms does {pyOnKms.OpsPerSecond / py.OpsPerSecond:F1}× PyKMIP (the driver's own encoding is the limit there).")));
+                $"**Kms / PyKMIP = {ratio:F0}×** in throughput, Kms at {bestConnections} connections (target ≥ 100×: {(ratio >= 100 ? "met" : "**not met**")}); {cpuRatio:F0}× less server CPU per operation. " +
+                $"With the same Python driver Kms does {pyOnKms.OpsPerSecond / py.OpsPerSecond:F1}× PyKMIP (the driver's own encoding is the limit there)."),
+        ];
+        notes.Add(string.Join('\n', lines));
     }
 
     private sealed record PyResult(double OpsPerSecond, long Errors, double ServerCpuMicrosPerOp, string Version);
