@@ -8,11 +8,13 @@ namespace Kms.Benchmarks;
 /// A durable engine for benchmarks: a real FASTER store in a fresh temporary folder, with a random master key in a file
 /// there. <see cref="Dispose"/> closes the engine and deletes the folder.
 /// </summary>
+/// <param name="name">Part of the folder's name.</param>
+/// <param name="storeOptions">The store's options from its data folder and master key file (default: the store's defaults).</param>
 internal sealed class BenchEngine : IDisposable
 {
     private readonly string _directory;
 
-    public BenchEngine(string name)
+    public BenchEngine(string name, Func<string, string, FasterStoreOptions>? storeOptions = null)
     {
         _directory = Path.Combine(Path.GetTempPath(), $"kms-bench-{name}-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_directory);
@@ -23,7 +25,8 @@ internal sealed class BenchEngine : IDisposable
         {
             DataDirectory = Path.Combine(_directory, "data"),
             MasterKeyFile = keyFile,
-            StoreFactory = o => store = FasterObjectStore.Open(new FasterStoreOptions { DataDirectory = o.DataDirectory!, MasterKeyFile = o.MasterKeyFile }),
+            StoreFactory = o => store = FasterObjectStore.Open(storeOptions?.Invoke(o.DataDirectory!, keyFile)
+                ?? new FasterStoreOptions { DataDirectory = o.DataDirectory!, MasterKeyFile = keyFile }),
         });
         Store = store!;
     }

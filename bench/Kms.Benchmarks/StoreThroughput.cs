@@ -11,10 +11,10 @@ namespace Kms.Benchmarks;
 /// </summary>
 internal static class StoreThroughput
 {
-    private static FasterStoreOptions Options(string dir, long indexBuckets) => new()
+    private static FasterStoreOptions Options(string dir, string keyFile, long indexBuckets) => new()
     {
         DataDirectory = dir,
-        MasterKeyFile = WriteKey(dir),
+        MasterKeyFile = keyFile,
         IndexBuckets = indexBuckets,
         KvMemoryBytes = 1L << 28,
         LogSegmentBytes = 1L << 26,
@@ -39,7 +39,7 @@ internal static class StoreThroughput
             string dir = Path.Combine(Path.GetTempPath(), "kms-bench-" + Guid.NewGuid().ToString("N"));
             try
             {
-                using var store = FasterObjectStore.Open(Options(dir, 1 << 20));
+                using var store = FasterObjectStore.Open(Options(dir, WriteKey(dir), 1 << 20));
                 Report(callers, seconds, store, async (caller, i) =>
                 {
                     string[] terms = ["owner=bench", "type=SymmetricKey", "state=Active", $"tag=t{caller % 8}"];
@@ -63,25 +63,14 @@ internal static class StoreThroughput
         byte[] request = Engine.EngineDurableCreateBenchmarks.CreateAes256Request();
         foreach (int callers in levels)
         {
-            string dir = Path.Combine(Path.GetTempPath(), "kms-bench-" + Guid.NewGuid().ToString("N"));
-            try
+            using var bench = new BenchEngine("engine-creates", (data, keyFile) => Options(data, keyFile, 1 << 20));
+            var outputs = new System.Buffers.ArrayBufferWriter<byte>[callers];
+            for (int c = 0; c < callers; c++) outputs[c] = new(1024);
+            Report(callers, seconds, bench.Store, async (c, i) =>
             {
-                Directory.CreateDirectory(dir);
-                FasterObjectStore? store = null;
-                using var engine = Kms.Engine.KmsEngine.Open(new Kms.Engine.EngineOptions
-                {
-                    DataDirectory = dir,
-                    StoreFactory = o => store = FasterObjectStore.Open(Options(o.DataDirectory!, 1 << 20)),
-                });
-                var outputs = new System.Buffers.ArrayBufferWriter<byte>[callers];
-                for (int c = 0; c < callers; c++) outputs[c] = new(1024);
-                Report(callers, seconds, store!, async (c, i) =>
-                {
-                    outputs[c].ResetWrittenCount();
-                    await engine.ProcessAsync(request, outputs[c], caller);
-                });
-            }
-            finally { Cleanup(dir); }
+                outputs[c].ResetWrittenCount();
+                await bench.Engine.ProcessAsync(request, outputs[c], caller);
+            });
         }
     }
 
@@ -134,7 +123,7 @@ internal static class StoreThroughput
         string dir = Path.Combine(Path.GetTempPath(), "kms-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
-            using var store = FasterObjectStore.Open(Options(dir, 1 << 21));
+            using var store = FasterObjectStore.Open(Options(dir, WriteKey(dir), 1 << 21));
             var body = new byte[128];
             var load = Stopwatch.StartNew();
             // Loaded with multi-record commits (200 per commit, 16 loaders) to keep the setup short.
