@@ -7,7 +7,7 @@ namespace Kms.Engine.Storage;
 
 /// <summary>
 /// The store's write-ahead log: a sequence of sealed groups (one per group commit) in fixed-size segment files
-/// under <c>wal/</c>, written with one <c>pwrite</c> and one <c>fdatasync</c> per group on the calling thread.
+/// under <c>wal/</c>, written with one durable write per group on the calling thread.
 /// </summary>
 /// <remarks>
 /// <para><b>Why not FasterLog.</b> A FasterLog commit here took 0.6–0.8 ms (its flush and commit callbacks hop through
@@ -17,8 +17,15 @@ namespace Kms.Engine.Storage;
 /// (kind, payload length, its own address; 16 bytes) and a payload sealed with AES-256-GCM whose associated data
 /// holds the address, so a group only opens at the place it was written. A group never spans segments: when it does
 /// not fit, a next-segment marker (a header alone) is written and the group starts the next segment. Segment files
-/// are filled with zeros ahead of the tail (or recycled from truncated segments), so a group's fsync rewrites
+/// are filled with zeros ahead of the tail (or recycled from truncated segments), so a group's write rewrites
 /// allocated blocks and does not have to commit file-size metadata.</para>
+/// <para><b>Direct I/O.</b> Every group starts on a 4 KiB boundary and is written as whole blocks (zeros after its
+/// end), so no write ever touches a block that holds an earlier, acknowledged group. On Linux the segments are opened
+/// <c>O_DIRECT|O_DSYNC</c>: the write goes from the group's buffer to the disk and returns once it is durable, with
+/// no copy into the page cache and no separate <c>fdatasync</c> (measured here: ~30 % less CPU and ~20 % less
+/// latency per 12 KB group than <c>pwrite</c> + <c>fdatasync</c>). Where the file system refuses <c>O_DIRECT</c>
+/// (tmpfs) or elsewhere, the same bytes are written through the page cache and synced. Groups of earlier builds
+/// (kind <c>WAL1</c>, packed without padding) still replay.</para>
 /// <para><b>Recovery.</b> Replay reads groups from the checkpoint's address until the first place where no valid
 /// group starts: zeros, stale bytes of a recycled segment (their addresses differ), or a group torn by a crash.
 /// A group that fails authentication while a valid group follows it cannot be a torn tail (a group is written only
@@ -28,9 +35,11 @@ namespace Kms.Engine.Storage;
 internal sealed partial class WriteAheadLog : IDisposable
 {
     internal const int HeaderSize = 16;
-    private const uint GroupKind = 0x314C4157;       // "WAL1"
+    private const uint GroupKind = 0x324C4157;       // "WAL2": starts on a block boundary; the next one starts on the next
+    private const uint PackedGroupKind = 0x314C4157; // "WAL1" (earlier builds): the next group starts right behind it
     private const uint NextSegmentKind = 0x4E4C4157; // "WALN"
     private const int ZeroChunk = 1 << 20;
+    internal const int Block = 4096; // alignment of groups, of direct writes and of their buffers
     private const int MaxSpares = 4; // kept for reuse; a burst's further segments are deleted once truncated
     private static ReadOnlySpan<byte> AssociatedPrefix => "kms/wal/v2"u8;
 
@@ -38,17 +47,22 @@ internal sealed partial class WriteAheadLog : IDisposable
     private readonly long _segmentBytes;
     private readonly StoreCrypto _crypto;
     private readonly Dictionary<long, SafeFileHandle> _open = [];
-    private readonly byte[] _zeros;
+    private readonly bool _allowDirect;
+    private readonly AlignedBuffer _zeros;
+    private bool _appending; // replay is over: segments are (re)opened for writing, direct where possible
+    private bool _direct;    // segments opened for writing use O_DIRECT|O_DSYNC
     private long _begin;     // first segment still kept, × segment size
     private long _tail;      // where the next group goes
     private long _filled;    // bytes of the current segment file that are allocated (zeros or data)
-    private byte[] _group = new byte[64 * 1024];
+    private AlignedBuffer _group = new(64 * 1024);
+    private readonly AlignedBuffer _block = new(Block); // a marker or a zeroed header, written as a whole block
     private int _groupLength = -1; // header + salt and nonce + plaintext gathered so far; −1 when no group is open
     private bool _recovered;
     private byte[] _sealedRead = []; // replay's read buffer
 
     /// <summary>Opens the log in <paramref name="directory"/>; <see cref="Replay"/> must run before anything is appended.</summary>
-    internal WriteAheadLog(string directory, long segmentBytes, StoreCrypto crypto)
+    /// <param name="allowDirectIo">False writes through the page cache even where direct I/O works (tests of that path).</param>
+    internal WriteAheadLog(string directory, long segmentBytes, StoreCrypto crypto, bool allowDirectIo = true)
     {
         if (segmentBytes < 2 * ZeroChunk / 16 || segmentBytes % 4096 != 0)
             throw new ArgumentOutOfRangeException(nameof(segmentBytes), "A log segment is a multiple of 4 KiB and at least 128 KiB.");
@@ -57,8 +71,12 @@ internal sealed partial class WriteAheadLog : IDisposable
         _directory = directory;
         _segmentBytes = segmentBytes;
         _crypto = crypto;
-        _zeros = new byte[(int)Math.Min(ZeroChunk, segmentBytes)];
+        _allowDirect = allowDirectIo;
+        _zeros = new AlignedBuffer((int)Math.Min(ZeroChunk, segmentBytes));
     }
+
+    /// <summary>Whether groups are written with <c>O_DIRECT|O_DSYNC</c> (known once the log is appended to).</summary>
+    internal bool UsesDirectIo => _direct;
 
     /// <summary>Largest payload one group can carry.</summary>
     internal long MaxPayload => _segmentBytes - 2 * HeaderSize - StoreCrypto.Overhead;
@@ -99,7 +117,7 @@ internal sealed partial class WriteAheadLog : IDisposable
             {
                 // A torn last group is followed by nothing valid; anything valid behind it (a group, or the marker that
                 // closes the segment) was written after this group was on disk, so this group is damaged, not torn.
-                long behind = position + HeaderSize + payload;
+                long behind = Behind(kind, position, payload);
                 if (_segmentBytes - behind % _segmentBytes < HeaderSize) behind = (segment + 1) * _segmentBytes;
                 if (File.Exists(SegmentPath(behind / _segmentBytes))
                     && TryReadGroup(Segment(behind / _segmentBytes), behind, header, ref buffer, out uint nextKind, out _, out bool nextAuthentic)
@@ -108,23 +126,32 @@ internal sealed partial class WriteAheadLog : IDisposable
                 break;
             }
             apply(buffer.AsSpan(0, payload - StoreCrypto.Overhead), position);
-            position += HeaderSize + payload;
+            position = Behind(kind, position, payload);
         }
+
+        // Replay read through the page cache; from here on segments are opened for writing.
+        foreach (var h in _open.Values) h.Dispose();
+        _open.Clear();
+        _appending = true;
 
         // Resume at the start of a segment no earlier incarnation wrote a group into, behind a durable marker (a position
         // inside a segment means its file exists; so may a torn group's file at a segment start).
         _tail = position;
         if (position % _segmentBytes != 0 || File.Exists(SegmentPath(position / _segmentBytes))) NextSegment();
-        else _filled = RandomAccess.GetLength(Segment(position / _segmentBytes, create: true));
+        else _filled = FilledLength(Segment(position / _segmentBytes, create: true));
         // A reused file may hold a group at its start from an earlier life: make sure nothing valid starts there.
-        if (_filled >= HeaderSize)
-        {
-            var next = Segment(_tail / _segmentBytes);
-            RandomAccess.Write(next, _zeros.AsSpan(0, HeaderSize), 0);
-            SyncData(next);
-        }
+        if (_filled >= HeaderSize) WriteDurably(_tail / _segmentBytes, 0, _zeros.Span[..HeaderSize]);
         _recovered = true;
     }
+
+    /// <summary>Where the group after a group of <paramref name="kind"/> and <paramref name="payload"/> bytes at <paramref name="position"/> starts.</summary>
+    private static long Behind(uint kind, long position, int payload)
+    {
+        long end = position + HeaderSize + payload;
+        return kind == PackedGroupKind ? end : AlignUp(end);
+    }
+
+    private static long AlignUp(long value) => (value + Block - 1) & ~(long)(Block - 1);
 
     /// <summary>Reads the group header at <paramref name="position"/> and, for a group, opens its payload into <paramref name="buffer"/>.</summary>
     private bool TryReadGroup(SafeFileHandle handle, long position, byte[] header, ref byte[] buffer, out uint kind, out int payload, out bool authentic)
@@ -136,7 +163,7 @@ internal sealed partial class WriteAheadLog : IDisposable
         payload = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(4));
         if (BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8)) != position) return false;
         if (kind == NextSegmentKind) return payload == 0;
-        if (kind != GroupKind || payload < StoreCrypto.Overhead || payload > _segmentBytes - offset - HeaderSize) return false;
+        if (kind is not (GroupKind or PackedGroupKind) || payload < StoreCrypto.Overhead || payload > _segmentBytes - offset - HeaderSize) return false;
         if (_sealedRead.Length < payload) _sealedRead = new byte[payload];
         var sealedPayload = _sealedRead.AsSpan(0, payload);
         if (RandomAccess.Read(handle, sealedPayload, offset + HeaderSize) != payload) return false;
@@ -162,42 +189,45 @@ internal sealed partial class WriteAheadLog : IDisposable
     {
         if (_groupLength < 0) throw new InvalidOperationException("No group is open.");
         if (PayloadWith(plain.Length) > MaxPayload) throw new ArgumentException("The group is larger than a log segment allows.", nameof(plain));
-        int need = _groupLength + plain.Length + StoreCrypto.TagSize;
-        if (need > _group.Length) Array.Resize(ref _group, Math.Max(need, _group.Length * 2));
-        plain.CopyTo(_group.AsSpan(_groupLength));
+        int need = (int)AlignUp(_groupLength + plain.Length + StoreCrypto.TagSize);
+        if (need > _group.Length) _group.Grow(Math.Max(need, _group.Length * 2), _groupLength);
+        plain.CopyTo(_group.Span[_groupLength..]);
         _groupLength += plain.Length;
     }
 
-    /// <summary>Seals the open group, writes it at the tail and makes it durable (one write and one data sync) before returning.</summary>
+    /// <summary>Seals the open group, writes it at the tail (whole blocks) and makes it durable before returning.</summary>
     internal void CommitGroup()
     {
         if (_groupLength < 0) throw new InvalidOperationException("No group is open.");
         int plainLength = _groupLength - HeaderSize - StoreCrypto.PrefixSize;
         int payload = plainLength + StoreCrypto.Overhead;
         int total = HeaderSize + payload;
+        int blocks = (int)AlignUp(total);
         _groupLength = -1;
 
-        if (_tail % _segmentBytes + total > _segmentBytes) NextSegment();
+        if (_tail % _segmentBytes + blocks > _segmentBytes) NextSegment();
         long offset = _tail % _segmentBytes;
         var handle = Segment(_tail / _segmentBytes);
         // Allocate (zero-fill, 1 MiB at a time) up to the end of the data, so that the sync below commits data blocks only.
-        while (_filled < offset + total)
+        while (_filled < offset + blocks)
         {
             int n = (int)Math.Min(_zeros.Length, _segmentBytes - _filled);
-            RandomAccess.Write(handle, _zeros.AsSpan(0, n), _filled);
+            RandomAccess.Write(handle, _zeros.Span[..n], _filled);
             _filled += n;
         }
 
-        var group = _group.AsSpan(0, total);
+        var group = _group.Span[..blocks];
         WriteHeader(group, GroupKind, payload, _tail);
         Span<byte> associated = stackalloc byte[AssociatedPrefix.Length + 8];
         Associated(associated, _tail);
         var plain = group.Slice(HeaderSize + StoreCrypto.PrefixSize, plainLength);
         _crypto.Seal(plain, associated, group[HeaderSize..]); // in place: the plaintext already sits where the ciphertext goes
+        group[total..].Clear();
         RandomAccess.Write(handle, group, offset);
-        SyncData(handle);
+        if (!_direct) SyncData(handle);
         group.Clear();
-        _tail += total;
+        _tail += blocks;
+        if (_tail % _segmentBytes == 0) EnterSegment(_tail / _segmentBytes); // the group filled its segment to the end
     }
 
     /// <summary>Closes the current segment with a marker and moves the tail to the start of the next one.</summary>
@@ -208,14 +238,49 @@ internal sealed partial class WriteAheadLog : IDisposable
         {
             Span<byte> marker = stackalloc byte[HeaderSize];
             WriteHeader(marker, NextSegmentKind, 0, _tail);
-            var h = Segment(segment);
-            RandomAccess.Write(h, marker, _tail % _segmentBytes);
-            SyncData(h);
+            WriteDurably(segment, _tail % _segmentBytes, marker);
         }
-        if (_open.Remove(segment, out var old)) old.Dispose();
         _tail = (segment + 1) * _segmentBytes;
-        _filled = RandomAccess.GetLength(Segment(segment + 1, create: true));
+        EnterSegment(segment + 1);
     }
+
+    /// <summary>Moves writing from the segment before <paramref name="segment"/> (its handle closed) to <paramref name="segment"/>.</summary>
+    private void EnterSegment(long segment)
+    {
+        if (_open.Remove(segment - 1, out var old)) old.Dispose();
+        _filled = FilledLength(Segment(segment, create: true));
+    }
+
+    /// <summary>
+    /// Writes a few bytes (a marker, or zeros over a stale header) durably. At a block boundary, on a direct handle, as
+    /// a whole block padded with zeros (nothing lives behind these bytes in their block); elsewhere (behind a packed
+    /// group of an earlier build) through the page cache, which keeps the block's other bytes.
+    /// </summary>
+    private void WriteDurably(long segment, long offset, ReadOnlySpan<byte> bytes)
+    {
+        var handle = Segment(segment);
+        if (!_direct)
+        {
+            RandomAccess.Write(handle, bytes, offset);
+            SyncData(handle);
+        }
+        else if (offset % Block == 0)
+        {
+            var block = _block.Span;
+            bytes.CopyTo(block);
+            RandomAccess.Write(handle, block, offset);
+            block.Clear();
+        }
+        else
+        {
+            using var buffered = File.OpenHandle(SegmentPath(segment), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            RandomAccess.Write(buffered, bytes, offset);
+            SyncData(buffered);
+        }
+    }
+
+    /// <summary>Allocated bytes of a segment file; a length off the block grid (never written by this log) counts its last block as allocated.</summary>
+    private static long FilledLength(SafeFileHandle handle) => AlignUp(RandomAccess.GetLength(handle));
 
     /// <summary>
     /// Drops the segments that lie wholly below <paramref name="address"/> (covered by a checkpoint); up to
@@ -260,7 +325,11 @@ internal sealed partial class WriteAheadLog : IDisposable
         .Select(n => long.Parse(n!, CultureInfo.InvariantCulture))
         .Order().ToArray();
 
-    /// <summary>The open handle of a segment file; <paramref name="create"/> makes the file from a spare (or anew) when missing.</summary>
+    /// <summary>
+    /// The open handle of a segment file; <paramref name="create"/> makes the file from a spare (or anew) when missing.
+    /// During replay handles read through the page cache; afterwards they are opened for writing, direct where the file
+    /// system allows it (decided at the first such open).
+    /// </summary>
     private SafeFileHandle Segment(long segment, bool create = false)
     {
         if (_open.TryGetValue(segment, out var h)) return h;
@@ -269,12 +338,43 @@ internal sealed partial class WriteAheadLog : IDisposable
         {
             if (!create) throw new InvalidOperationException($"Write-ahead log segment {segment} is missing.");
             if (Directory.GetFiles(_directory, "spare-*.seg").FirstOrDefault() is { } spare) File.Move(spare, path);
-            h = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+            else File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read).Dispose();
             SyncDirectory(); // the new name must survive a power loss as surely as the groups written into it
         }
-        else h = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        h = _appending ? OpenForWriting(path) : File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
         _open[segment] = h;
         return h;
+    }
+
+    private SafeFileHandle OpenForWriting(string path)
+    {
+        if (_allowDirect && DirectFlags() is int flags)
+        {
+            int fd = Open(path, flags, 0);
+            if (fd >= 0)
+            {
+                _direct = true;
+                return new SafeFileHandle(fd, ownsHandle: true);
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != EINVAL || _direct) throw new IOException($"Cannot open write-ahead log segment '{path}' (errno {errno}).");
+        }
+        return File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+    }
+
+    private const int EINVAL = 22;
+
+    /// <summary>open(2) flags for a direct, synchronous segment handle: O_RDWR|O_DSYNC|O_CLOEXEC|O_DIRECT (whose value depends on the architecture), or null.</summary>
+    private static int? DirectFlags()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        int direct = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 or Architecture.X86 => 0x4000,
+            Architecture.Arm64 or Architecture.Arm => 0x10000,
+            _ => 0,
+        };
+        return direct == 0 ? null : 0x2 | 0x1000 | 0x80000 | direct;
     }
 
     /// <summary>
@@ -295,7 +395,7 @@ internal sealed partial class WriteAheadLog : IDisposable
     private void SyncDirectory()
     {
         if (OperatingSystem.IsWindows()) return;
-        int fd = Open(_directory, 0 /* O_RDONLY */);
+        int fd = Open(_directory, 0 /* O_RDONLY */, 0);
         if (fd < 0) throw new IOException($"Cannot open the log folder for fsync (errno {Marshal.GetLastPInvokeError()}).");
         try
         {
@@ -305,7 +405,7 @@ internal sealed partial class WriteAheadLog : IDisposable
     }
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
+    private static partial int Open(string path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int FSync(int fd);
@@ -317,6 +417,45 @@ internal sealed partial class WriteAheadLog : IDisposable
     {
         foreach (var h in _open.Values) h.Dispose();
         _open.Clear();
-        Array.Clear(_group);
+        _group.Dispose();
+        _block.Dispose();
+        _zeros.Dispose();
+    }
+
+    /// <summary>Native memory aligned to <see cref="Block"/>, as direct I/O requires of its buffers; zeroed when it grows and when freed.</summary>
+    private sealed unsafe class AlignedBuffer(int length) : IDisposable
+    {
+        private byte* _pointer = Allocate(length);
+
+        public int Length { get; private set; } = length;
+
+        public Span<byte> Span => new(_pointer, Length);
+
+        /// <summary>Grows to <paramref name="length"/> bytes, keeping the first <paramref name="keep"/>.</summary>
+        public void Grow(int length, int keep)
+        {
+            byte* larger = Allocate(length);
+            Span[..keep].CopyTo(new Span<byte>(larger, length));
+            Free();
+            _pointer = larger;
+            Length = length;
+        }
+
+        private static byte* Allocate(int length)
+        {
+            var p = (byte*)NativeMemory.AlignedAlloc((nuint)length, Block);
+            new Span<byte>(p, length).Clear();
+            return p;
+        }
+
+        private void Free()
+        {
+            if (_pointer is null) return;
+            Span.Clear();
+            NativeMemory.AlignedFree(_pointer);
+            _pointer = null;
+        }
+
+        public void Dispose() => Free();
     }
 }

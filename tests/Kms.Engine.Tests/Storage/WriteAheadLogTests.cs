@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Kms.Engine.Storage;
@@ -21,9 +22,9 @@ public sealed class WriteAheadLogTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private WriteAheadLog Open(out List<(string Text, long Address)> replayed, long from = 0, bool mayStartLater = false)
+    private WriteAheadLog Open(out List<(string Text, long Address)> replayed, long from = 0, bool mayStartLater = false, bool direct = true, string? dir = null)
     {
-        var log = new WriteAheadLog(_dir, Segment, _crypto);
+        var log = new WriteAheadLog(dir ?? _dir, Segment, _crypto, direct);
         var list = new List<(string, long)>();
         log.Replay(from, mayStartLater, (group, address) => list.Add((Encoding.UTF8.GetString(group), address)));
         replayed = list;
@@ -167,4 +168,108 @@ public sealed class WriteAheadLogTests : IDisposable
         var ex = Assert.Throws<InvalidOperationException>(() => Open(out _).Dispose());
         Assert.Contains("damaged", ex.Message);
     }
+
+    [Fact]
+    public void Groups_start_on_block_boundaries_and_are_written_direct_where_the_file_system_allows()
+    {
+        using var log = Open(out _);
+        long a = Commit(log, "a");
+        long b = Commit(log, new string('b', 5000));
+        long c = Commit(log, "c");
+        Assert.Equal([0L, WriteAheadLog.Block, 3L * WriteAheadLog.Block], new[] { a, b, c });
+        // Disk file systems take O_DIRECT (tmpfs does too since Linux 6.6; FUSE file systems may not).
+        if (OperatingSystem.IsLinux() && FileSystemOf(_dir) is "ext4" or "xfs" or "btrfs") Assert.True(log.UsesDirectIo);
+        if (!OperatingSystem.IsLinux()) Assert.False(log.UsesDirectIo);
+        if (OperatingSystem.IsLinux())
+        {
+            // The kernel's view of the open segment: O_DIRECT (0x4000 on x64) and O_DSYNC (0x1000) exactly when in use.
+            int flags = SegmentOpenFlags(SegmentFile(0));
+            Assert.Equal(log.UsesDirectIo, (flags & 0x1000) != 0 && (flags & (RuntimeInformationDirect())) != 0);
+        }
+    }
+
+    [Fact]
+    public void Direct_and_page_cache_writes_make_one_format()
+    {
+        var expected = new List<string>();
+        foreach (bool direct in new[] { false, true, false, true })
+        {
+            using var log = Open(out var replayed, direct: direct);
+            Assert.Equal(expected, replayed.Select(r => r.Text));
+            if (!direct) Assert.False(log.UsesDirectIo);
+            for (int i = 0; i < 15; i++)
+            {
+                string text = $"{direct}-{expected.Count}-" + new string('d', 3000 + 997 * i);
+                Commit(log, text);
+                expected.Add(text);
+            }
+        }
+    }
+
+    [Fact]
+    public void Packed_groups_of_an_earlier_build_replay_and_the_log_continues_behind_them()
+    {
+        // Three "WAL1" groups packed back to back, as the build before block alignment wrote them.
+        Directory.CreateDirectory(_dir);
+        var file = new byte[Segment];
+        long position = 0;
+        var texts = new[] { "old-1", "old-two-" + new string('p', 700), "old-3" };
+        foreach (var text in texts)
+        {
+            byte[] plain = Encoding.UTF8.GetBytes(text);
+            int payload = plain.Length + StoreCrypto.Overhead;
+            var group = file.AsSpan((int)position, WriteAheadLog.HeaderSize + payload);
+            BinaryPrimitives.WriteUInt32LittleEndian(group, 0x314C4157);
+            BinaryPrimitives.WriteInt32LittleEndian(group[4..], payload);
+            BinaryPrimitives.WriteInt64LittleEndian(group[8..], position);
+            var associated = new byte[18];
+            "kms/wal/v2"u8.CopyTo(associated);
+            BinaryPrimitives.WriteInt64LittleEndian(associated.AsSpan(10), position);
+            _crypto.Seal(plain, associated, group[WriteAheadLog.HeaderSize..]);
+            position += group.Length;
+        }
+        File.WriteAllBytes(SegmentFile(0), file);
+
+        using (var log = Open(out var replayed))
+        {
+            Assert.Equal(texts, replayed.Select(r => r.Text));
+            Assert.Equal([0L, 16L + 5 + 44, 2 * 16L + 5 + 2 * 44 + texts[1].Length], replayed.Select(r => r.Address));
+            Commit(log, "new-1");
+        }
+        using (var log = Open(out var replayed))
+        {
+            Assert.Equal([.. texts, "new-1"], replayed.Select(r => r.Text));
+            Commit(log, "new-2");
+        }
+        using (var log = Open(out var replayed))
+            Assert.Equal([.. texts, "new-1", "new-2"], replayed.Select(r => r.Text));
+    }
+
+    /// <summary>Type of the file system holding <paramref name="path"/> (longest mount point of /proc/mounts that contains it).</summary>
+    private static string FileSystemOf(string path)
+    {
+        string full = Path.GetFullPath(path);
+        return File.ReadAllLines("/proc/mounts")
+            .Select(l => l.Split(' '))
+            .Where(f => f.Length > 2 && (full == f[1] || full.StartsWith(f[1].TrimEnd('/') + "/", StringComparison.Ordinal)))
+            .OrderByDescending(f => f[1].Length)
+            .First()[2];
+    }
+
+    /// <summary>open(2) flags of this process's handle on <paramref name="file"/>, from /proc/self/fdinfo.</summary>
+    private static int SegmentOpenFlags(string file)
+    {
+        foreach (string fd in Directory.GetFiles("/proc/self/fd"))
+        {
+            string? target;
+            try { target = new FileInfo(fd).LinkTarget; } catch (IOException) { continue; }
+            if (target != file) continue;
+            string line = File.ReadAllLines(Path.Combine("/proc/self/fdinfo", Path.GetFileName(fd))).First(l => l.StartsWith("flags:", StringComparison.Ordinal));
+            return Convert.ToInt32(line["flags:".Length..].Trim(), 8);
+        }
+        throw new InvalidOperationException($"No open handle on {file}.");
+    }
+
+    private static int RuntimeInformationDirect() =>
+        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.Arm64 or System.Runtime.InteropServices.Architecture.Arm ? 0x10000 : 0x4000;
 }
