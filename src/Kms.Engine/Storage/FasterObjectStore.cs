@@ -119,7 +119,9 @@ public sealed class FasterObjectStore : IObjectStore
 
         try
         {
-            _kvDevice = Devices.CreateLogDevice(Path.Combine(root, "kv", "hlog.log"), preallocateFile: false);
+            string hlog = Path.Combine(root, "kv", "hlog.log");
+            _kvDevice = (options.BufferedKvLog ? null : DirectLogDevice.TryCreate(hlog))
+                ?? Devices.CreateLogDevice(hlog, preallocateFile: false);
             _kv = new FasterKV<SpanByte, SpanByte>(new FasterKVSettings<SpanByte, SpanByte>
             {
                 IndexSize = Math.Max(options.IndexBuckets, 1024) * 64,
@@ -188,6 +190,9 @@ public sealed class FasterObjectStore : IObjectStore
 
     /// <summary>Number of hybrid-log compactions so far (tests; read after the store is quiet).</summary>
     internal int Compactions => Volatile.Read(ref _compactions);
+
+    /// <summary>True when the FasterKV hybrid log writes with O_DIRECT|O_DSYNC (<see cref="DirectLogDevice"/>), false on FASTER's own O_SYNC device.</summary>
+    internal bool KvLogIsDirect => _kvDevice is DirectLogDevice;
 
     private KvSession NewSession() => _kv.For(new KvFunctions()).NewSession<KvFunctions>();
 

@@ -1,0 +1,214 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using FASTER.core;
+using Microsoft.Win32.SafeHandles;
+
+namespace Kms.Engine.Storage;
+
+/// <summary>
+/// FasterKV hybrid-log device for Linux that opens its segment files (<c>name.0</c>, <c>name.1</c>, … as FASTER's
+/// own devices name them) with <c>O_DIRECT|O_DSYNC</c>: a completed write is on stable storage, as with the
+/// <c>O_SYNC</c> files of <see cref="Devices.CreateLogDevice"/>, but the bytes go from FASTER's page buffers to the
+/// disk without being copied into the page cache first. Reads are unbuffered too (FasterKV keeps its own memory).
+/// </summary>
+/// <remarks>
+/// <c>O_DIRECT</c> needs the buffer address, the file offset and the length aligned to the logical block size.
+/// FasterKV aligns every device I/O to <see cref="IDevice.SectorSize"/> (its page buffers and read buffers are
+/// sector-aligned, flushes are rounded out to whole sectors), so the device reports <see cref="Alignment"/>
+/// (4 KiB, a multiple of every block size in use) and checks each request. Each I/O runs on the thread pool and
+/// completes through FASTER's callback, as the managed device does, so the thread that asked for it (the commit
+/// loop for page flushes) does not wait for the disk.
+/// <see cref="TryCreate"/> returns null where direct I/O is not available (not Linux, or a file system such as
+/// tmpfs that refuses <c>O_DIRECT</c>); the caller then uses FASTER's own device.
+/// </remarks>
+internal sealed partial class DirectLogDevice : StorageDeviceBase
+{
+    /// <summary>Sector size reported to FasterKV, and the alignment of every I/O.</summary>
+    internal const int Alignment = 4096;
+
+    private const int ORdWr = 0x2, OCreat = 0x40, ODsync = 0x1000, OCloexec = 0x80000;
+    private const int EInval = 22;
+
+    private readonly int _oDirect;
+    private readonly ConcurrentDictionary<int, SafeFileHandle> _segments = new();
+    private readonly Lock _openLock = new();
+    private int _pending;
+    private bool _disposed;
+
+    private DirectLogDevice(string fileName, int oDirect)
+        : base(fileName, Alignment, Devices.CAPACITY_UNSPECIFIED)
+    {
+        _oDirect = oDirect;
+    }
+
+    /// <summary>
+    /// A direct device for the segment files <c><paramref name="fileName"/>.N</c>, or null if this platform or the
+    /// file system of its folder has no <c>O_DIRECT</c> (probed once with an aligned synchronous write).
+    /// </summary>
+    internal static DirectLogDevice? TryCreate(string fileName)
+    {
+        int oDirect = ODirectFlag();
+        if (oDirect == 0) return null;
+        string probe = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(fileName))!, "direct-io.probe");
+        try
+        {
+            SafeFileHandle? handle = OpenDirect(probe, oDirect, throwOnError: false);
+            if (handle is null) return null;
+            using (handle)
+            {
+                unsafe
+                {
+                    void* block = NativeMemory.AlignedAlloc(Alignment, Alignment);
+                    try
+                    {
+                        NativeMemory.Clear(block, Alignment);
+                        RandomAccess.Write(handle, new ReadOnlySpan<byte>(block, Alignment), 0);
+                    }
+                    catch (IOException) { return null; } // O_DIRECT accepted by open but not by write (some FUSE file systems)
+                    finally { NativeMemory.AlignedFree(block); }
+                }
+            }
+        }
+        finally { File.Delete(probe); }
+        return new DirectLogDevice(fileName, oDirect);
+    }
+
+    /// <summary>O_DIRECT's value for this process's architecture on Linux, 0 where it is not known.</summary>
+    private static int ODirectFlag()
+    {
+        if (!OperatingSystem.IsLinux()) return 0;
+        return RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 or Architecture.X86 => 0x4000,
+            Architecture.Arm64 or Architecture.Arm => 0x10000,
+            _ => 0,
+        };
+    }
+
+    private static SafeFileHandle? OpenDirect(string path, int oDirect, bool throwOnError)
+    {
+        int fd = Open(path, ORdWr | OCreat | ODsync | OCloexec | oDirect, 0b110_100_000 /* 0640 */);
+        if (fd >= 0) return new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+        int errno = Marshal.GetLastPInvokeError();
+        if (!throwOnError && errno == EInval) return null;
+        throw new IOException($"Cannot open '{path}' for direct I/O (errno {errno}).");
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags, int mode);
+
+    private SafeFileHandle Segment(int segment)
+    {
+        if (_segments.TryGetValue(segment, out var handle)) return handle;
+        lock (_openLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_segments.TryGetValue(segment, out handle)) return handle;
+            handle = OpenDirect(SegmentPath(segment), _oDirect, throwOnError: true)!;
+            _segments[segment] = handle;
+            return handle;
+        }
+    }
+
+    private string SegmentPath(int segment) => FileName + "." + segment.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void CheckAligned(IntPtr buffer, ulong offset, uint length)
+    {
+        if (((ulong)buffer | offset | length) % Alignment != 0)
+            throw new InvalidOperationException(
+                $"FasterKV asked for an unaligned direct I/O (buffer 0x{(ulong)buffer:x}, offset {offset}, length {length}; alignment {Alignment}).");
+    }
+
+    /// <inheritdoc/>
+    public override void WriteAsync(IntPtr sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite,
+        DeviceIOCompletionCallback callback, object context)
+    {
+        CheckAligned(sourceAddress, destinationAddress, numBytesToWrite);
+        var handle = Segment(segmentId);
+        Interlocked.Increment(ref _pending);
+        ThreadPool.UnsafeQueueUserWorkItem(new Request(this, handle, write: true, sourceAddress, destinationAddress, numBytesToWrite, callback, context), preferLocal: false);
+    }
+
+    /// <inheritdoc/>
+    public override void ReadAsync(int segmentId, ulong sourceAddress, IntPtr destinationAddress, uint readLength,
+        DeviceIOCompletionCallback callback, object context)
+    {
+        CheckAligned(destinationAddress, sourceAddress, readLength);
+        var handle = Segment(segmentId);
+        Interlocked.Increment(ref _pending);
+        ThreadPool.UnsafeQueueUserWorkItem(new Request(this, handle, write: false, destinationAddress, sourceAddress, readLength, callback, context), preferLocal: false);
+    }
+
+    /// <summary>One read or write: runs pread/pwrite to completion, then calls FASTER back (error 0 and the byte count on success).</summary>
+    private sealed class Request(DirectLogDevice device, SafeFileHandle file, bool write, IntPtr buffer, ulong offset, uint length,
+        DeviceIOCompletionCallback callback, object context) : IThreadPoolWorkItem
+    {
+        public unsafe void Execute()
+        {
+            uint error = 0, done = 0;
+            try
+            {
+                var span = new Span<byte>((void*)buffer, (int)length);
+                if (write)
+                {
+                    RandomAccess.Write(file, span, (long)offset);
+                    done = length;
+                }
+                else
+                {
+                    // A read stops short only at the end of the file (the tail of the last segment).
+                    while (done < length)
+                    {
+                        int n = RandomAccess.Read(file, span[(int)done..], (long)offset + done);
+                        if (n == 0) break;
+                        done += (uint)n;
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                error = e is IOException && (e.HResult & 0xFFFF) != 0 ? (uint)(e.HResult & 0xFFFF) : uint.MaxValue;
+            }
+            Interlocked.Decrement(ref device._pending);
+            callback(error, done, context);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override bool Throttle() => Volatile.Read(ref _pending) > ThrottleLimit;
+
+    /// <inheritdoc/>
+    public override long GetFileSize(int segment)
+    {
+        if (segmentSize > 0) return segmentSize;
+        return RandomAccess.GetLength(Segment(segment));
+    }
+
+    /// <inheritdoc/>
+    public override void RemoveSegment(int segment)
+    {
+        lock (_openLock)
+        {
+            if (_segments.TryRemove(segment, out var handle)) handle.Dispose();
+        }
+        File.Delete(SegmentPath(segment));
+    }
+
+    /// <inheritdoc/>
+    public override void RemoveSegmentAsync(int segment, AsyncCallback callback, IAsyncResult result)
+    {
+        RemoveSegment(segment);
+        callback(result);
+    }
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        lock (_openLock)
+        {
+            _disposed = true;
+            foreach (var handle in _segments.Values) handle.Dispose();
+            _segments.Clear();
+        }
+    }
+}
