@@ -74,7 +74,7 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
     }
 
     /// <summary>O_DIRECT's value for this process's architecture on Linux, 0 where it is not known.</summary>
-    private static int ODirectFlag()
+    internal static int ODirectFlag()
     {
         if (!OperatingSystem.IsLinux()) return 0;
         return RuntimeInformation.ProcessArchitecture switch
