@@ -112,18 +112,18 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
 
     private string SegmentPath(int segment) => FileName + "." + segment.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static void CheckAligned(IntPtr buffer, ulong offset, uint length)
+    private static void CheckAligned(ulong offset, uint length)
     {
-        if (((ulong)buffer | offset | length) % Alignment != 0)
+        if ((offset | length) % Alignment != 0)
             throw new InvalidOperationException(
-                $"FasterKV asked for an unaligned direct I/O (buffer 0x{(ulong)buffer:x}, offset {offset}, length {length}; alignment {Alignment}).");
+                $"FasterKV asked for an unaligned direct I/O (offset {offset}, length {length}; alignment {Alignment}).");
     }
 
     /// <inheritdoc/>
     public override void WriteAsync(IntPtr sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite,
         DeviceIOCompletionCallback callback, object context)
     {
-        CheckAligned(sourceAddress, destinationAddress, numBytesToWrite);
+        CheckAligned(destinationAddress, numBytesToWrite);
         var handle = Segment(segmentId);
         Interlocked.Increment(ref _pending);
         ThreadPool.UnsafeQueueUserWorkItem(new Request(this, handle, write: true, sourceAddress, destinationAddress, numBytesToWrite, callback, context), preferLocal: false);
@@ -133,24 +133,31 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
     public override void ReadAsync(int segmentId, ulong sourceAddress, IntPtr destinationAddress, uint readLength,
         DeviceIOCompletionCallback callback, object context)
     {
-        CheckAligned(destinationAddress, sourceAddress, readLength);
+        CheckAligned(sourceAddress, readLength);
         var handle = Segment(segmentId);
         Interlocked.Increment(ref _pending);
         ThreadPool.UnsafeQueueUserWorkItem(new Request(this, handle, write: false, destinationAddress, sourceAddress, readLength, callback, context), preferLocal: false);
     }
 
-    /// <summary>One read or write: runs pread/pwrite to completion, then calls FASTER back (error 0 and the byte count on success).</summary>
+    /// <summary>
+    /// One read or write: runs pread/pwrite to completion, then calls FASTER back (error 0 and the byte count on
+    /// success). A buffer that is not aligned (FasterKV's overflow-bucket pages in an index checkpoint) goes through
+    /// an aligned copy; the hybrid log's page and read buffers are always aligned.
+    /// </summary>
     private sealed class Request(DirectLogDevice device, SafeFileHandle file, bool write, IntPtr buffer, ulong offset, uint length,
         DeviceIOCompletionCallback callback, object context) : IThreadPoolWorkItem
     {
         public unsafe void Execute()
         {
             uint error = 0, done = 0;
+            bool bounce = (ulong)buffer % Alignment != 0;
+            void* io = bounce ? NativeMemory.AlignedAlloc(Math.Max(length, 1), Alignment) : (void*)buffer;
             try
             {
-                var span = new Span<byte>((void*)buffer, (int)length);
+                var span = new Span<byte>(io, (int)length);
                 if (write)
                 {
+                    if (bounce) new ReadOnlySpan<byte>((void*)buffer, (int)length).CopyTo(span);
                     RandomAccess.Write(file, span, (long)offset);
                     done = length;
                 }
@@ -163,11 +170,16 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
                         if (n == 0) break;
                         done += (uint)n;
                     }
+                    if (bounce) span[..(int)done].CopyTo(new Span<byte>((void*)buffer, (int)done));
                 }
             }
             catch (Exception e)
             {
                 error = e is IOException && (e.HResult & 0xFFFF) != 0 ? (uint)(e.HResult & 0xFFFF) : uint.MaxValue;
+            }
+            finally
+            {
+                if (bounce) NativeMemory.AlignedFree(io);
             }
             Interlocked.Decrement(ref device._pending);
             callback(error, done, context);
@@ -211,4 +223,40 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
             _segments.Clear();
         }
     }
+}
+
+/// <summary>
+/// FASTER's local checkpoint files, with the index checkpoint (<c>ht.dat</c>, the whole hash table, the largest file a
+/// checkpoint writes) on a <see cref="DirectLogDevice"/> where the file system allows it. Every other file (the small
+/// metadata files) stays on FASTER's own device.
+/// </summary>
+internal sealed class DirectCheckpointDeviceFactory : INamedDeviceFactory
+{
+    private readonly LocalStorageNamedDeviceFactory _inner = new();
+    private string _baseName = "";
+
+    /// <inheritdoc/>
+    public void Initialize(string baseName)
+    {
+        _baseName = baseName;
+        _inner.Initialize(baseName);
+    }
+
+    /// <inheritdoc/>
+    public IDevice Get(FileDescriptor fileInfo)
+    {
+        if (fileInfo.fileName == "ht.dat")
+        {
+            string path = Path.Combine(_baseName, fileInfo.directoryName, fileInfo.fileName);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            if (DirectLogDevice.TryCreate(path) is { } direct) return direct;
+        }
+        return _inner.Get(fileInfo);
+    }
+
+    /// <inheritdoc/>
+    public void Delete(FileDescriptor fileInfo) => _inner.Delete(fileInfo);
+
+    /// <inheritdoc/>
+    public IEnumerable<FileDescriptor> ListContents(string path) => _inner.ListContents(path);
 }

@@ -46,6 +46,7 @@ public sealed class FasterObjectStore : IObjectStore
     private readonly FileStream _dirLock;
     private readonly StoreCrypto _crypto;
     private readonly IDevice _kvDevice;
+    private readonly DeviceLogCommitCheckpointManager _checkpoints;
     private readonly FasterKV<SpanByte, SpanByte> _kv;
     private readonly WriteAheadLog _log;
     private readonly ConcurrentQueue<KvSession> _sessions = new();
@@ -120,6 +121,9 @@ public sealed class FasterObjectStore : IObjectStore
         try
         {
             string hlog = Path.Combine(root, "kv", "hlog.log");
+            _checkpoints = new DeviceLogCommitCheckpointManager(
+                options.BufferedKvLog ? new LocalStorageNamedDeviceFactory() : new DirectCheckpointDeviceFactory(),
+                new DefaultCheckpointNamingScheme(Path.GetFullPath(Path.Combine(root, "checkpoints"))), removeOutdated: true);
             _kvDevice = (options.BufferedKvLog ? null : DirectLogDevice.TryCreate(hlog))
                 ?? Devices.CreateLogDevice(hlog, preallocateFile: false);
             _kv = new FasterKV<SpanByte, SpanByte>(new FasterKVSettings<SpanByte, SpanByte>
@@ -128,8 +132,7 @@ public sealed class FasterObjectStore : IObjectStore
                 LogDevice = _kvDevice,
                 MemorySize = options.KvMemoryBytes,
                 PageSize = options.PageBytes,
-                CheckpointDir = Path.Combine(root, "checkpoints"),
-                RemoveOutdatedCheckpoints = true,
+                CheckpointManager = _checkpoints,
                 TryRecoverLatest = false, // recovered below, so that a failure is not silently swallowed
             });
             bool kvRecovered = false;
@@ -153,6 +156,7 @@ public sealed class FasterObjectStore : IObjectStore
             _applySession?.Dispose();
             _log?.Dispose();
             _kv?.Dispose();
+            _checkpoints?.Dispose();
             _kvDevice?.Dispose();
             _crypto.Dispose();
             _wake.Dispose();
@@ -764,6 +768,7 @@ public sealed class FasterObjectStore : IObjectStore
         while (_sessions.TryDequeue(out var s)) s.Dispose();
         _log.Dispose();
         _kv.Dispose();
+        _checkpoints.Dispose();
         _kvDevice.Dispose();
         _crypto.Dispose();
         _wake.Dispose();
