@@ -13,13 +13,15 @@ namespace Kms.Engine.Storage;
 /// </summary>
 /// <remarks>
 /// <c>O_DIRECT</c> needs the buffer address, the file offset and the length aligned to the logical block size.
-/// FasterKV aligns every device I/O to <see cref="IDevice.SectorSize"/> (its page buffers and read buffers are
-/// sector-aligned, flushes are rounded out to whole sectors), so the device reports <see cref="Alignment"/>
-/// (4 KiB, a multiple of every block size in use) and checks each request. Each I/O runs on the thread pool and
-/// completes through FASTER's callback, as the managed device does, so the thread that asked for it (the commit
-/// loop for page flushes) does not wait for the disk.
-/// <see cref="TryCreate"/> returns null where direct I/O is not available (not Linux, or a file system such as
-/// tmpfs that refuses <c>O_DIRECT</c>); the caller then uses FASTER's own device.
+/// FasterKV aligns the offset and length of every device I/O to <see cref="IDevice.SectorSize"/> (it was built for
+/// unbuffered Windows I/O), so the device reports <see cref="Alignment"/> (4 KiB, a multiple of every block size in
+/// use) and refuses anything else with an exception that says so. The hybrid log's page and read buffers are
+/// sector-aligned as well; the one kind of buffer that is not (the overflow-bucket pages of an index checkpoint, see
+/// <see cref="DirectCheckpointDeviceFactory"/>) goes through an aligned copy. Each I/O runs on the thread pool and
+/// completes through FASTER's callback, as with FASTER's managed device, so the thread that started it (the commit
+/// loop, for page flushes) does not wait for the disk.
+/// <see cref="TryCreate"/> returns null where direct I/O is not available (not 64-bit Linux, or a file system that
+/// refuses <c>O_DIRECT</c>, such as tmpfs before Linux 6.6); the caller then uses FASTER's own device.
 /// </remarks>
 internal sealed partial class DirectLogDevice : StorageDeviceBase
 {
@@ -73,14 +75,14 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
         return new DirectLogDevice(fileName, oDirect);
     }
 
-    /// <summary>O_DIRECT's value for this process's architecture on Linux, 0 where it is not known.</summary>
+    /// <summary>O_DIRECT's value for this process's architecture on 64-bit Linux (where O_LARGEFILE is implied), else 0.</summary>
     internal static int ODirectFlag()
     {
         if (!OperatingSystem.IsLinux()) return 0;
         return RuntimeInformation.ProcessArchitecture switch
         {
-            Architecture.X64 or Architecture.X86 => 0x4000,
-            Architecture.Arm64 or Architecture.Arm => 0x10000,
+            Architecture.X64 => 0x4000,
+            Architecture.Arm64 => 0x10000,
             _ => 0,
         };
     }
