@@ -9,13 +9,15 @@ namespace Kms.Engine.Storage;
 /// FasterKV hybrid-log device for Linux that opens its segment files (<c>name.0</c>, <c>name.1</c>, … as FASTER's
 /// own devices name them) with <c>O_DIRECT|O_DSYNC</c>: a completed write is on stable storage, as with the
 /// <c>O_SYNC</c> files of <see cref="Devices.CreateLogDevice"/>, but the bytes go from FASTER's page buffers to the
-/// disk without being copied into the page cache first. Reads are unbuffered too (FasterKV keeps its own memory).
+/// disk without being copied into the page cache first. Reads of records evicted from FasterKV's memory go through a
+/// second, buffered descriptor, so the page cache still serves the records that are read again (a 4 KiB read from the
+/// cache takes ~2 µs here, from the disk ~50 µs); a direct write drops any cached copy of the range it writes.
 /// </summary>
 /// <remarks>
 /// <c>O_DIRECT</c> needs the buffer address, the file offset and the length aligned to the logical block size.
 /// FasterKV aligns the offset and length of every device I/O to <see cref="IDevice.SectorSize"/> (it was built for
 /// unbuffered Windows I/O), so the device reports <see cref="Alignment"/> (4 KiB, a multiple of every block size in
-/// use) and refuses anything else with an exception that says so. The hybrid log's page and read buffers are
+/// use) and refuses an unaligned write with an exception that says so. The hybrid log's page buffers are
 /// sector-aligned as well; the one kind of buffer that is not (the overflow-bucket pages of an index checkpoint, see
 /// <see cref="DirectCheckpointDeviceFactory"/>) goes through an aligned copy. Each I/O runs on the thread pool and
 /// completes through FASTER's callback, as with FASTER's managed device, so the thread that started it (the commit
@@ -32,7 +34,7 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
     private const int EInval = 22;
 
     private readonly int _oDirect;
-    private readonly ConcurrentDictionary<int, SafeFileHandle> _segments = new();
+    private readonly ConcurrentDictionary<int, (SafeFileHandle Write, SafeFileHandle Read)> _segments = new();
     private readonly Lock _openLock = new();
     private int _pending;
     private bool _disposed;
@@ -99,34 +101,39 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags, int mode);
 
-    private SafeFileHandle Segment(int segment)
+    /// <summary>The segment file's direct (O_DIRECT|O_DSYNC, read-write) and buffered (read-only) descriptors, opened on first use.</summary>
+    private (SafeFileHandle Write, SafeFileHandle Read) Segment(int segment)
     {
-        if (_segments.TryGetValue(segment, out var handle)) return handle;
+        if (_segments.TryGetValue(segment, out var files)) return files;
         lock (_openLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_segments.TryGetValue(segment, out handle)) return handle;
-            handle = OpenDirect(SegmentPath(segment), _oDirect, throwOnError: true)!;
-            _segments[segment] = handle;
-            return handle;
+            if (_segments.TryGetValue(segment, out files)) return files;
+            string path = SegmentPath(segment);
+            var write = OpenDirect(path, _oDirect, throwOnError: true)!;
+            int fd = Open(path, OCloexec /* | O_RDONLY (0) */, 0);
+            if (fd < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                write.Dispose();
+                throw new IOException($"Cannot open '{path}' for reading (errno {errno}).");
+            }
+            files = (write, new SafeFileHandle((IntPtr)fd, ownsHandle: true));
+            _segments[segment] = files;
+            return files;
         }
     }
 
     private string SegmentPath(int segment) => FileName + "." + segment.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static void CheckAligned(ulong offset, uint length)
-    {
-        if ((offset | length) % Alignment != 0)
-            throw new InvalidOperationException(
-                $"FasterKV asked for an unaligned direct I/O (offset {offset}, length {length}; alignment {Alignment}).");
-    }
-
     /// <inheritdoc/>
     public override void WriteAsync(IntPtr sourceAddress, int segmentId, ulong destinationAddress, uint numBytesToWrite,
         DeviceIOCompletionCallback callback, object context)
     {
-        CheckAligned(destinationAddress, numBytesToWrite);
-        var handle = Segment(segmentId);
+        if ((destinationAddress | numBytesToWrite) % Alignment != 0)
+            throw new InvalidOperationException(
+                $"FasterKV asked for an unaligned direct write (offset {destinationAddress}, length {numBytesToWrite}; alignment {Alignment}).");
+        var handle = Segment(segmentId).Write;
         Interlocked.Increment(ref _pending);
         ThreadPool.UnsafeQueueUserWorkItem(new Request(this, handle, write: true, sourceAddress, destinationAddress, numBytesToWrite, callback, context), preferLocal: false);
     }
@@ -135,16 +142,15 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
     public override void ReadAsync(int segmentId, ulong sourceAddress, IntPtr destinationAddress, uint readLength,
         DeviceIOCompletionCallback callback, object context)
     {
-        CheckAligned(sourceAddress, readLength);
-        var handle = Segment(segmentId);
+        var handle = Segment(segmentId).Read;
         Interlocked.Increment(ref _pending);
         ThreadPool.UnsafeQueueUserWorkItem(new Request(this, handle, write: false, destinationAddress, sourceAddress, readLength, callback, context), preferLocal: false);
     }
 
     /// <summary>
     /// One read or write: runs pread/pwrite to completion, then calls FASTER back (error 0 and the byte count on
-    /// success). A buffer that is not aligned (FasterKV's overflow-bucket pages in an index checkpoint) goes through
-    /// an aligned copy; the hybrid log's page and read buffers are always aligned.
+    /// success). A direct write from a buffer that is not aligned (FasterKV's overflow-bucket pages in an index
+    /// checkpoint) goes through an aligned copy; the hybrid log's page buffers are always aligned.
     /// </summary>
     private sealed class Request(DirectLogDevice device, SafeFileHandle file, bool write, IntPtr buffer, ulong offset, uint length,
         DeviceIOCompletionCallback callback, object context) : IThreadPoolWorkItem
@@ -152,7 +158,7 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
         public unsafe void Execute()
         {
             uint error = 0, done = 0;
-            bool bounce = (ulong)buffer % Alignment != 0;
+            bool bounce = write && (ulong)buffer % Alignment != 0;
             void* io = bounce ? NativeMemory.AlignedAlloc(Math.Max(length, 1), Alignment) : (void*)buffer;
             try
             {
@@ -172,7 +178,6 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
                         if (n == 0) break;
                         done += (uint)n;
                     }
-                    if (bounce) span[..(int)done].CopyTo(new Span<byte>((void*)buffer, (int)done));
                 }
             }
             catch (Exception e)
@@ -195,7 +200,7 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
     public override long GetFileSize(int segment)
     {
         if (segmentSize > 0) return segmentSize;
-        return RandomAccess.GetLength(Segment(segment));
+        return RandomAccess.GetLength(Segment(segment).Read);
     }
 
     /// <inheritdoc/>
@@ -203,7 +208,7 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
     {
         lock (_openLock)
         {
-            if (_segments.TryRemove(segment, out var handle)) handle.Dispose();
+            if (_segments.TryRemove(segment, out var files)) { files.Write.Dispose(); files.Read.Dispose(); }
         }
         File.Delete(SegmentPath(segment));
     }
@@ -221,7 +226,7 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
         lock (_openLock)
         {
             _disposed = true;
-            foreach (var handle in _segments.Values) handle.Dispose();
+            foreach (var (write, read) in _segments.Values) { write.Dispose(); read.Dispose(); }
             _segments.Clear();
         }
     }
