@@ -195,7 +195,10 @@ public sealed class FasterObjectStore : IObjectStore
     /// <summary>Number of hybrid-log compactions so far (tests; read after the store is quiet).</summary>
     internal int Compactions => Volatile.Read(ref _compactions);
 
-    /// <summary>True when the FasterKV hybrid log writes with O_DIRECT|O_DSYNC (<see cref="DirectLogDevice"/>), false on FASTER's own O_SYNC device.</summary>
+    /// <summary>
+    /// True when the FasterKV hybrid log writes with O_DIRECT|O_DSYNC (<see cref="DirectLogDevice"/>; index checkpoints
+    /// too, through <see cref="DirectCheckpointDeviceFactory"/>), false on FASTER's own O_SYNC device.
+    /// </summary>
     internal bool KvLogIsDirect => _kvDevice is DirectLogDevice;
 
     private KvSession NewSession() => _kv.For(new KvFunctions()).NewSession<KvFunctions>();

@@ -62,8 +62,8 @@ public sealed record FasterStoreOptions
     public long PageBytes { get; init; } = 1L << 22;
 
     /// <summary>
-    /// Use FASTER's own (buffered, O_SYNC) device for the hybrid log even where <see cref="DirectLogDevice"/> could
-    /// be used: for tests of the fallback and A/B measurements.
+    /// Use FASTER's own (buffered, O_SYNC) devices for the hybrid log and the index checkpoints even where
+    /// <see cref="DirectLogDevice"/> could be used: for tests of the fallback and A/B measurements.
     /// </summary>
     internal bool BufferedKvLog { get; init; }
 }
