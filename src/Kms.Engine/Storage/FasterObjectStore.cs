@@ -46,6 +46,7 @@ public sealed class FasterObjectStore : IObjectStore
     private readonly FileStream _dirLock;
     private readonly StoreCrypto _crypto;
     private readonly IDevice _kvDevice;
+    private readonly DeviceLogCommitCheckpointManager _checkpoints;
     private readonly FasterKV<SpanByte, SpanByte> _kv;
     private readonly WriteAheadLog _log;
     private readonly ConcurrentQueue<KvSession> _sessions = new();
@@ -119,15 +120,19 @@ public sealed class FasterObjectStore : IObjectStore
 
         try
         {
-            _kvDevice = Devices.CreateLogDevice(Path.Combine(root, "kv", "hlog.log"), preallocateFile: false);
+            string hlog = Path.Combine(root, "kv", "hlog.log");
+            _checkpoints = new DeviceLogCommitCheckpointManager(
+                options.BufferedKvLog ? new LocalStorageNamedDeviceFactory() : new DirectCheckpointDeviceFactory(),
+                new DefaultCheckpointNamingScheme(Path.GetFullPath(Path.Combine(root, "checkpoints"))), removeOutdated: true);
+            _kvDevice = (options.BufferedKvLog ? null : DirectLogDevice.TryCreate(hlog))
+                ?? Devices.CreateLogDevice(hlog, preallocateFile: false);
             _kv = new FasterKV<SpanByte, SpanByte>(new FasterKVSettings<SpanByte, SpanByte>
             {
                 IndexSize = Math.Max(options.IndexBuckets, 1024) * 64,
                 LogDevice = _kvDevice,
                 MemorySize = options.KvMemoryBytes,
                 PageSize = options.PageBytes,
-                CheckpointDir = Path.Combine(root, "checkpoints"),
-                RemoveOutdatedCheckpoints = true,
+                CheckpointManager = _checkpoints,
                 TryRecoverLatest = false, // recovered below, so that a failure is not silently swallowed
             });
             bool kvRecovered = false;
@@ -151,6 +156,7 @@ public sealed class FasterObjectStore : IObjectStore
             _applySession?.Dispose();
             _log?.Dispose();
             _kv?.Dispose();
+            _checkpoints?.Dispose();
             _kvDevice?.Dispose();
             _crypto.Dispose();
             _wake.Dispose();
@@ -188,6 +194,12 @@ public sealed class FasterObjectStore : IObjectStore
 
     /// <summary>Number of hybrid-log compactions so far (tests; read after the store is quiet).</summary>
     internal int Compactions => Volatile.Read(ref _compactions);
+
+    /// <summary>
+    /// True when the FasterKV hybrid log writes with O_DIRECT|O_DSYNC (<see cref="DirectLogDevice"/>; index checkpoints
+    /// too, through <see cref="DirectCheckpointDeviceFactory"/>), false on FASTER's own O_SYNC device.
+    /// </summary>
+    internal bool KvLogIsDirect => _kvDevice is DirectLogDevice;
 
     private KvSession NewSession() => _kv.For(new KvFunctions()).NewSession<KvFunctions>();
 
@@ -759,6 +771,7 @@ public sealed class FasterObjectStore : IObjectStore
         while (_sessions.TryDequeue(out var s)) s.Dispose();
         _log.Dispose();
         _kv.Dispose();
+        _checkpoints.Dispose();
         _kvDevice.Dispose();
         _crypto.Dispose();
         _wake.Dispose();

@@ -60,4 +60,10 @@ public sealed record FasterStoreOptions
     /// (minus a small header), so this also bounds the size of one commit.
     /// </summary>
     public long PageBytes { get; init; } = 1L << 22;
+
+    /// <summary>
+    /// Use FASTER's own (buffered, O_SYNC) devices for the hybrid log and the index checkpoints even where
+    /// <see cref="DirectLogDevice"/> could be used: for tests of the fallback and A/B measurements.
+    /// </summary>
+    internal bool BufferedKvLog { get; init; }
 }

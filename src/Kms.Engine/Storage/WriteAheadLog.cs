@@ -348,33 +348,14 @@ internal sealed partial class WriteAheadLog : IDisposable
 
     private SafeFileHandle OpenForWriting(string path)
     {
-        if (_allowDirect && DirectFlags() is int flags)
+        int oDirect = _allowDirect ? DirectLogDevice.ODirectFlag() : 0;
+        // Once a segment was opened direct, a refusal of the next one is an error, not a reason to change modes.
+        if (oDirect != 0 && DirectLogDevice.OpenDirect(path, oDirect, throwOnError: _direct) is { } direct)
         {
-            int fd = Open(path, flags, 0);
-            if (fd >= 0)
-            {
-                _direct = true;
-                return new SafeFileHandle(fd, ownsHandle: true);
-            }
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno != EINVAL || _direct) throw new IOException($"Cannot open write-ahead log segment '{path}' (errno {errno}).");
+            _direct = true;
+            return direct;
         }
         return File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
-    }
-
-    private const int EINVAL = 22;
-
-    /// <summary>open(2) flags for a direct, synchronous segment handle: O_RDWR|O_DSYNC|O_CLOEXEC|O_DIRECT (whose value depends on the architecture), or null.</summary>
-    private static int? DirectFlags()
-    {
-        if (!OperatingSystem.IsLinux()) return null;
-        int direct = RuntimeInformation.ProcessArchitecture switch
-        {
-            Architecture.X64 or Architecture.X86 => 0x4000,
-            Architecture.Arm64 or Architecture.Arm => 0x10000,
-            _ => 0,
-        };
-        return direct == 0 ? null : 0x2 | 0x1000 | 0x80000 | direct;
     }
 
     /// <summary>
@@ -395,7 +376,7 @@ internal sealed partial class WriteAheadLog : IDisposable
     private void SyncDirectory()
     {
         if (OperatingSystem.IsWindows()) return;
-        int fd = Open(_directory, 0 /* O_RDONLY */, 0);
+        int fd = DirectLogDevice.Open(_directory, 0 /* O_RDONLY */, 0);
         if (fd < 0) throw new IOException($"Cannot open the log folder for fsync (errno {Marshal.GetLastPInvokeError()}).");
         try
         {
@@ -403,9 +384,6 @@ internal sealed partial class WriteAheadLog : IDisposable
         }
         finally { _ = Close(fd); }
     }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int FSync(int fd);

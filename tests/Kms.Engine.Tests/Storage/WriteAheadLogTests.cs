@@ -184,7 +184,7 @@ public sealed class WriteAheadLogTests : IDisposable
         {
             // The kernel's view of the open segment: O_DIRECT (0x4000 on x64) and O_DSYNC (0x1000) exactly when in use.
             int flags = SegmentOpenFlags(SegmentFile(0));
-            Assert.Equal(log.UsesDirectIo, (flags & 0x1000) != 0 && (flags & (RuntimeInformationDirect())) != 0);
+            Assert.Equal(log.UsesDirectIo, (flags & 0x1000) != 0 && (flags & DirectLogDevice.ODirectFlag()) != 0);
         }
     }
 
@@ -269,7 +269,4 @@ public sealed class WriteAheadLogTests : IDisposable
         }
         throw new InvalidOperationException($"No open handle on {file}.");
     }
-
-    private static int RuntimeInformationDirect() =>
-        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.Arm64 or System.Runtime.InteropServices.Architecture.Arm ? 0x10000 : 0x4000;
 }
