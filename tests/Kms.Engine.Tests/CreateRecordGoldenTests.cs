@@ -77,6 +77,18 @@ public sealed partial class CreateRecordGoldenTests : IDisposable
         Assert.Equal(File.ReadAllText(path), text.ToString());
     }
 
+    [Fact]
+    public void New_ids_are_distinct_version_4_uuids()
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < 5000; i++)
+        {
+            var id = Kms.Engine.Operations.ObjectBuilder.NewId();
+            Assert.Matches(V4Uuid(), id);
+            Assert.True(ids.Add(id));
+        }
+    }
+
     /// <summary>The dump with the id, the key material and the SHA-256 values of both replaced (after checking the hashes).</summary>
     private static string Normalize(string dump, TtlvElement body, string id)
     {

@@ -44,9 +44,9 @@ internal static class ObjectCodec
         if (obj.Value is not null) length += obj.Value.EncodedLength();
         foreach (var a in obj.Attributes) length += 8 + 16 + a.Value.EncodedLength();
         // Sorted collections allocate an enumerator stack: skipped when empty (the common case).
-        if (obj.UserTags.Count > 0) foreach (var t in obj.UserTags) length += TextLength(t);
-        if (obj.SystemTags.Count > 0) foreach (var t in obj.SystemTags) length += TextLength(t);
-        if (obj.Grants.Count > 0) foreach (var (user, _) in obj.Grants) length += 8 + TextLength(user) + 16;
+        if (obj.UserTagCount > 0) foreach (var t in obj.UserTags) length += TextLength(t);
+        if (obj.SystemTagCount > 0) foreach (var t in obj.SystemTags) length += TextLength(t);
+        if (obj.GrantCount > 0) foreach (var (user, _) in obj.Grants) length += 8 + TextLength(user) + 16;
 
         var bytes = new byte[length];
         var w = new TtlvWriter(bytes);
@@ -64,9 +64,9 @@ internal static class ObjectCodec
             a.Value.WriteTo(ref w);
             w.EndStructure();
         }
-        if (obj.UserTags.Count > 0) foreach (var t in obj.UserTags) w.WriteText(UserTagTag, t);
-        if (obj.SystemTags.Count > 0) foreach (var t in obj.SystemTags) w.WriteText(SystemTagTag, t);
-        if (obj.Grants.Count > 0) foreach (var (user, perms) in obj.Grants)
+        if (obj.UserTagCount > 0) foreach (var t in obj.UserTags) w.WriteText(UserTagTag, t);
+        if (obj.SystemTagCount > 0) foreach (var t in obj.SystemTags) w.WriteText(SystemTagTag, t);
+        if (obj.GrantCount > 0) foreach (var (user, perms) in obj.Grants)
         {
             w.StartStructure(GrantTag);
             w.WriteText(GrantUserTag, user);
@@ -121,7 +121,7 @@ internal static class ObjectCodec
 
     public static string[] IndexTerms(ManagedObject obj)
     {
-        var terms = new List<string>(8 + obj.UserTags.Count + obj.SystemTags.Count)
+        var terms = new List<string>(8 + obj.UserTagCount + obj.SystemTagCount)
         {
             Cached(s_ownerTerms, obj.Owner, static owner => Term("owner=", owner)),
             Cached(s_typeTerms, obj.ObjectType, static type => "type=" + type),
@@ -129,8 +129,8 @@ internal static class ObjectCodec
             Cached(s_systemTagTerms, obj.ObjectType, static type => "tag=" + ManagedObject.SystemTagOf(type)),
         };
         if (!obj.IsDestroyed && !obj.Archived) terms.Add(OnlineTerm);
-        if (obj.UserTags.Count > 0) foreach (var t in obj.UserTags) terms.Add(Term("tag=", t));
-        if (obj.SystemTags.Count > 0) foreach (var t in obj.SystemTags) terms.Add(Term("tag=", t));
+        if (obj.UserTagCount > 0) foreach (var t in obj.UserTags) terms.Add(Term("tag=", t));
+        if (obj.SystemTagCount > 0) foreach (var t in obj.SystemTags) terms.Add(Term("tag=", t));
         foreach (var a in obj.Attributes)
         {
             var v = a.Value;
@@ -162,7 +162,7 @@ internal static class ObjectCodec
                     break;
             }
         }
-        if (obj.Grants.Count > 0)
+        if (obj.GrantCount > 0)
         {
             foreach (var (user, perms) in obj.Grants)
             {
