@@ -344,10 +344,10 @@ internal static class MessageProcessor
 
     private static TtlvElement BuildResponse(KmipVersion version, long now, TtlvElement requestHeader, List<ItemResult> results)
     {
-        var header = TtlvElement.Structure(Tag.ResponseHeader, ProtocolVersion(version), TtlvElement.DateTime(Tag.TimeStamp, now));
-        if (version >= KmipVersion.V1_4 && requestHeader.Find(Tag.ClientCorrelationValue) is { Type: ItemType.TextString } ccv)
-            header.Children.Add(ccv);
-        header.Children.Add(results.Count == 1 ? s_oneItem : TtlvElement.Integer(Tag.BatchCount, results.Count));
+        var batchCount = results.Count == 1 ? s_oneItem : TtlvElement.Integer(Tag.BatchCount, results.Count);
+        var header = version >= KmipVersion.V1_4 && requestHeader.Find(Tag.ClientCorrelationValue) is { Type: ItemType.TextString } ccv
+            ? TtlvElement.Structure(Tag.ResponseHeader, ProtocolVersion(version), TtlvElement.DateTime(Tag.TimeStamp, now), ccv, batchCount)
+            : TtlvElement.Structure(Tag.ResponseHeader, ProtocolVersion(version), TtlvElement.DateTime(Tag.TimeStamp, now), batchCount);
         var message = TtlvElement.Structure(Tag.ResponseMessage, header);
         foreach (var r in results)
         {
