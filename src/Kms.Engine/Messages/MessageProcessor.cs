@@ -108,17 +108,29 @@ internal static class MessageProcessor
         return RunAsync(engine, caller, version, header, items, option, maxResponseSize, output);
     }
 
-    private static async ValueTask<MessageOutcome> RunAsync(EngineCore engine, CallerIdentity caller, KmipVersion version, TtlvElement header,
+    // The batch runs in one async method (each item, then the response): a durable change then costs one suspended
+    // state machine and one continuation, not one per level.
+    private static ValueTask<MessageOutcome> RunAsync(EngineCore engine, CallerIdentity caller, KmipVersion version, TtlvElement header,
         List<TtlvElement> items, BatchErrorContinuationOption option, int? maxResponseSize, IBufferWriter<byte> output)
     {
-        var results = option == BatchErrorContinuationOption.Undo
-            ? await RunUndoAsync(engine, caller, version, items).ConfigureAwait(false)
-            : await RunEachAsync(engine, caller, version, items, option == BatchErrorContinuationOption.Continue).ConfigureAwait(false);
+        var reply = new Reply(engine, caller, version, header, maxResponseSize, output);
+        return option == BatchErrorContinuationOption.Undo
+            ? RunUndoAsync(reply, items)
+            : RunEachAsync(reply, items, option == BatchErrorContinuationOption.Continue);
+    }
 
-        foreach (var r in results) Audit(engine, caller, r);
+    /// <summary>Where and how the results of a batch are answered.</summary>
+    private readonly record struct Reply(EngineCore Engine, CallerIdentity Caller, KmipVersion Version, TtlvElement Header,
+        int? MaxResponseSize, IBufferWriter<byte> Output);
 
-        var response = BuildResponse(version, engine.NowSeconds, header, results);
-        if (maxResponseSize is { } max && response.EncodedLength() > max)
+    // Audits the items and writes the response message.
+    private static MessageOutcome Respond(in Reply reply, List<ItemResult> results)
+    {
+        var engine = reply.Engine;
+        foreach (var r in results) Audit(engine, reply.Caller, r);
+
+        var response = BuildResponse(reply.Version, engine.NowSeconds, reply.Header, results);
+        if (reply.MaxResponseSize is { } max && response.EncodedLength() > max)
         {
             foreach (var r in results)
             {
@@ -128,9 +140,9 @@ internal static class MessageProcessor
                 r.Reason = ResultReason.ResponseTooLarge;
                 r.Message = "Response exceeds Maximum Response Size";
             }
-            response = BuildResponse(version, engine.NowSeconds, header, results);
+            response = BuildResponse(reply.Version, engine.NowSeconds, reply.Header, results);
         }
-        response.WriteTo(output);
+        response.WriteTo(reply.Output);
         return MessageOutcome.Answered;
     }
 
@@ -150,8 +162,9 @@ internal static class MessageProcessor
         }
     }
 
-    private static async ValueTask<List<ItemResult>> RunEachAsync(EngineCore engine, CallerIdentity caller, KmipVersion version, List<TtlvElement> items, bool continueOnError)
+    private static async ValueTask<MessageOutcome> RunEachAsync(Reply reply, List<TtlvElement> items, bool continueOnError)
     {
+        var (engine, caller, version) = (reply.Engine, reply.Caller, reply.Version);
         var batch = new BatchState();
         var results = new List<ItemResult>(items.Count);
         bool stopped = false;
@@ -193,11 +206,12 @@ internal static class MessageProcessor
             results.Add(r);
             if (r.Status != ResultStatus.Success && !continueOnError) stopped = true;
         }
-        return results;
+        return Respond(reply, results);
     }
 
-    private static async ValueTask<List<ItemResult>> RunUndoAsync(EngineCore engine, CallerIdentity caller, KmipVersion version, List<TtlvElement> items)
+    private static async ValueTask<MessageOutcome> RunUndoAsync(Reply reply, List<TtlvElement> items)
     {
+        var (engine, caller, version) = (reply.Engine, reply.Caller, reply.Version);
         for (int attempt = 0; ; attempt++)
         {
             var start = Stopwatch.GetTimestamp();
@@ -226,7 +240,7 @@ internal static class MessageProcessor
                     results[i].Reason = null;
                     results[i].Message = null;
                 }
-                return results;
+                return Respond(reply, results);
             }
             CommitStatus? status;
             try
@@ -237,7 +251,7 @@ internal static class MessageProcessor
             {
                 status = null;
             }
-            if (status == CommitStatus.Committed) return results;
+            if (status == CommitStatus.Committed) return Respond(reply, results);
             if (status is null || attempt + 1 >= EngineCore.MaxCommitAttempts)
             {
                 foreach (var r in results)
@@ -248,7 +262,7 @@ internal static class MessageProcessor
                     r.Payload = null;
                     r.Duration = Stopwatch.GetElapsedTime(start);
                 }
-                return results;
+                return Respond(reply, results);
             }
         }
     }

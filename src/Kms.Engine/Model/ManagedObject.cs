@@ -11,9 +11,32 @@ namespace Kms.Engine.Model;
 /// Attribute Index, which never changes once assigned (KMIP 1.4 §2.1.1). A value (a new key has ~20 of them: a struct
 /// keeps them inside the object's list instead of one allocation each); <c>default</c> has no Value and is never stored.
 /// </summary>
-internal readonly record struct AttributeEntry(TtlvElement Value, int Index)
+internal readonly record struct AttributeEntry
 {
-    public Tag Tag => Value.Tag;
+    private readonly TtlvElement _value;
+
+    public AttributeEntry(TtlvElement value, int index)
+    {
+        _value = value;
+        Tag = value.Tag;
+        Index = index;
+    }
+
+    public TtlvElement Value
+    {
+        get => _value;
+        init
+        {
+            _value = value;
+            Tag = value.Tag;
+        }
+    }
+
+    public int Index { get; init; }
+
+    /// <summary>The value's tag, kept beside it (in the struct's padding): lookups scan tags without reading each value.</summary>
+    public Tag Tag { get; private init; }
+
     public AttributeKey Key => AttributeKey.Of(Value);
 }
 
@@ -153,7 +176,7 @@ internal sealed class ManagedObject
 
     // a.Key == key, without making a's key unless both are vendor attributes (a tagged attribute's key has no vendor or name).
     private static bool Matches(AttributeEntry a, AttributeKey key)
-        => a.Value.Tag == key.Tag && (key.Tag == Tag.Attribute ? a.Key == key : key.Vendor is null && key.Name is null);
+        => a.Tag == key.Tag && (key.Tag == Tag.Attribute ? a.Key == key : key.Vendor is null && key.Name is null);
 
     public void Remove(Tag tag) => Attributes.RemoveAll(a => a.Tag == tag);
 
