@@ -67,8 +67,8 @@ public sealed class TtlvElement
     public static TtlvElement Enumeration<TEnum>(Tag tag, TEnum value) where TEnum : struct, Enum => Enumeration(tag, Convert.ToUInt32(value, CultureInfo.InvariantCulture));
     public static TtlvElement Interval(Tag tag, uint seconds) => new(tag, ItemType.Interval) { Number = seconds };
     public static TtlvElement Boolean(Tag tag, bool value) => new(tag, ItemType.Boolean) { Number = value ? 1 : 0 };
-    public static TtlvElement TextString(Tag tag, string value) => new(tag, ItemType.TextString, value ?? throw new ArgumentNullException(nameof(value)));
-    public static TtlvElement ByteString(Tag tag, byte[] value) => new(tag, ItemType.ByteString, value ?? throw new ArgumentNullException(nameof(value)));
+    public static TtlvElement TextString(Tag tag, string value) => new(tag, ItemType.TextString, value);
+    public static TtlvElement ByteString(Tag tag, byte[] value) => new(tag, ItemType.ByteString, value);
     public static TtlvElement DateTime(Tag tag, long unixSeconds) => new(tag, ItemType.DateTime) { Number = unixSeconds };
     public static TtlvElement DateTime(Tag tag, DateTimeOffset value) => DateTime(tag, value.ToUnixTimeSeconds());
     public static TtlvElement DateTimeExtended(Tag tag, long unixMicroseconds) => new(tag, ItemType.DateTimeExtended) { Number = unixMicroseconds };
