@@ -36,10 +36,25 @@ internal static class ObjectCodec
 
     /// <summary>
     /// The record body: {Format, Id, Object Type, Owner, Archived, object value, (Attribute Index, attribute)*, user tags,
-    /// system tags, (grant user, bits)*} in one structure, written straight into an array of the exact size.
+    /// system tags, (grant user, bits)*} in one structure. Written once into a per-thread scratch buffer and copied out
+    /// (measuring every item first cost as much as writing it); a body larger than the scratch is measured and written
+    /// straight into an array of the exact size. The scratch holds key material while in use: what was written is
+    /// cleared before returning.
     /// </summary>
     public static byte[] Serialize(ManagedObject obj)
     {
+        var scratch = t_scratch ??= new byte[ScratchBytes];
+        var w = new TtlvWriter(scratch);
+        Write(ref w, obj);
+        if (!w.Overflowed)
+        {
+            var written = scratch.AsSpan(0, w.BytesWritten);
+            var body = written.ToArray();
+            written.Clear();
+            return body;
+        }
+        scratch.AsSpan().Clear();
+
         int length = 8 + 16 + TextLength(obj.Id) + 16 + TextLength(obj.Owner) + 16;
         if (obj.Value is not null) length += obj.Value.EncodedLength();
         foreach (var a in obj.Attributes) length += 8 + 16 + a.Value.EncodedLength();
@@ -49,7 +64,18 @@ internal static class ObjectCodec
         if (obj.GrantCount > 0) foreach (var (user, _) in obj.Grants) length += 8 + TextLength(user) + 16;
 
         var bytes = new byte[length];
-        var w = new TtlvWriter(bytes);
+        w = new TtlvWriter(bytes);
+        Write(ref w, obj);
+        if (w.Overflowed || w.BytesWritten != length) throw new InvalidOperationException("Object record length mismatch.");
+        return bytes;
+    }
+
+    // Room for the usual record (a new AES key's is ~1.3 KB; certificates are larger).
+    internal const int ScratchBytes = 8192;
+    [ThreadStatic] private static byte[]? t_scratch;
+
+    private static void Write(ref TtlvWriter w, ManagedObject obj)
+    {
         w.StartStructure(RecordTag);
         w.WriteInt32(FormatTag, FormatVersion);
         w.WriteText(IdTag, obj.Id);
@@ -74,8 +100,6 @@ internal static class ObjectCodec
             w.EndStructure();
         }
         w.EndStructure();
-        if (w.Overflowed || w.BytesWritten != length) throw new InvalidOperationException("Object record length mismatch.");
-        return bytes;
     }
 
     private static int TextLength(string text) => 8 + ((Encoding.UTF8.GetByteCount(text) + 7) & ~7);
