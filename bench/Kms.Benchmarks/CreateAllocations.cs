@@ -41,7 +41,7 @@ internal static class CreateAllocations
             Console.WriteLine($"  ObjectCodec.Serialize:                    {PerCall(() => ObjectCodec.Serialize(obj)),8:N0} B  ({ObjectCodec.Serialize(obj).Length} B body, {obj.Attributes.Count} attributes)");
             Console.WriteLine($"  ObjectCodec.IndexTerms:                   {PerCall(() => ObjectCodec.IndexTerms(obj)),8:N0} B");
             Console.WriteLine($"  ObjectCodec.Deserialize:                  {PerCall(() => work.TryLoad(ctx.UniqueIdentifier!, out _)),8:N0} B");
-            Console.WriteLine($"  Guid.NewGuid().ToString():                {PerCall(() => Guid.NewGuid().ToString()),8:N0} B");
+            Console.WriteLine($"  ObjectBuilder.NewId (Unique Identifier):   {PerCall(() => ObjectBuilder.NewId()),8:N0} B");
         }
 
         using (var durable = new BenchEngine("create-allocs"))

@@ -73,8 +73,8 @@ public sealed class AccessControl
     /// <summary>Whether <paramref name="user"/> may learn that the object exists (owner, or any grant).</summary>
     internal static bool MaySee(ManagedObject obj, string user)
         => string.Equals(obj.Owner, user, StringComparison.Ordinal)
-        || (obj.Grants.TryGetValue(user, out var p) && p != Permission.None)
-        || (obj.Grants.TryGetValue(Everyone, out var e) && e != Permission.None);
+        || obj.GrantOf(user) != Permission.None
+        || obj.GrantOf(Everyone) != Permission.None;
 
     /// <summary>Whether <paramref name="user"/> may create or register objects (rule 7).</summary>
     internal bool MayCreate(string user)
@@ -182,7 +182,7 @@ public sealed class AccessControl
         ids.Sort(static (a, b) => b.Seq.CompareTo(a.Seq));
         foreach (var (id, _, obj) in ids)
         {
-            var perms = (obj.Grants.GetValueOrDefault(caller.User)) | obj.Grants.GetValueOrDefault(Everyone);
+            var perms = obj.GrantOf(caller.User) | obj.GrantOf(Everyone);
             list.Add(new ObtainedObject(id, obj.Owner, obj.ObjectType, Lifecycle.Effective(obj, now), [.. PermissionNames.Split(perms)]));
         }
         return list;
@@ -204,7 +204,7 @@ public sealed class AccessControl
             if (!string.Equals(obj.Owner, caller.User, StringComparison.Ordinal))
                 return MaySee(obj, caller.User) ? AccessStatus.Denied : AccessStatus.NotFound;
             if (string.Equals(user, obj.Owner, StringComparison.Ordinal)) return AccessStatus.Invalid;
-            var current = obj.Grants.GetValueOrDefault(user);
+            var current = obj.GrantOf(user);
             var next = grant ? current | bits : current & ~bits;
             if (next == current) return AccessStatus.Ok;
             if (next == Permission.None) obj.Grants.Remove(user);

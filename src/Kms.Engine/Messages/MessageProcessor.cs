@@ -84,7 +84,8 @@ internal static class MessageProcessor
             return new(MessageOutcome.Answered);
         }
 
-        var items = root.FindAll(Tag.BatchItem).ToList();
+        var items = new List<TtlvElement>(1);
+        foreach (var c in root.Children) if (c.Tag == Tag.BatchItem) items.Add(c);
         var batchCount = header.Find(Tag.BatchCount);
         if (batchCount is not { Type: ItemType.Integer } || batchCount.Int32 != items.Count || items.Count == 0 || items.Count > limits.MaxBatchCount)
         {
@@ -107,17 +108,29 @@ internal static class MessageProcessor
         return RunAsync(engine, caller, version, header, items, option, maxResponseSize, output);
     }
 
-    private static async ValueTask<MessageOutcome> RunAsync(EngineCore engine, CallerIdentity caller, KmipVersion version, TtlvElement header,
+    // The batch runs in one async method (each item, then the response): a durable change then costs one suspended
+    // state machine and one continuation, not one per level.
+    private static ValueTask<MessageOutcome> RunAsync(EngineCore engine, CallerIdentity caller, KmipVersion version, TtlvElement header,
         List<TtlvElement> items, BatchErrorContinuationOption option, int? maxResponseSize, IBufferWriter<byte> output)
     {
-        var results = option == BatchErrorContinuationOption.Undo
-            ? await RunUndoAsync(engine, caller, version, items).ConfigureAwait(false)
-            : await RunEachAsync(engine, caller, version, items, option == BatchErrorContinuationOption.Continue).ConfigureAwait(false);
+        var reply = new Reply(engine, caller, version, header, maxResponseSize, output);
+        return option == BatchErrorContinuationOption.Undo
+            ? RunUndoAsync(reply, items)
+            : RunEachAsync(reply, items, option == BatchErrorContinuationOption.Continue);
+    }
 
-        foreach (var r in results) Audit(engine, caller, r);
+    /// <summary>Where and how the results of a batch are answered.</summary>
+    private readonly record struct Reply(EngineCore Engine, CallerIdentity Caller, KmipVersion Version, TtlvElement Header,
+        int? MaxResponseSize, IBufferWriter<byte> Output);
 
-        var response = BuildResponse(version, engine.NowSeconds, header, results);
-        if (maxResponseSize is { } max && response.EncodedLength() > max)
+    // Audits the items and writes the response message.
+    private static MessageOutcome Respond(in Reply reply, List<ItemResult> results)
+    {
+        var engine = reply.Engine;
+        foreach (var r in results) Audit(engine, reply.Caller, r);
+
+        var response = BuildResponse(reply.Version, engine.NowSeconds, reply.Header, results);
+        if (reply.MaxResponseSize is { } max && response.EncodedLength() > max)
         {
             foreach (var r in results)
             {
@@ -127,9 +140,9 @@ internal static class MessageProcessor
                 r.Reason = ResultReason.ResponseTooLarge;
                 r.Message = "Response exceeds Maximum Response Size";
             }
-            response = BuildResponse(version, engine.NowSeconds, header, results);
+            response = BuildResponse(reply.Version, engine.NowSeconds, reply.Header, results);
         }
-        response.WriteTo(output);
+        response.WriteTo(reply.Output);
         return MessageOutcome.Answered;
     }
 
@@ -149,8 +162,9 @@ internal static class MessageProcessor
         }
     }
 
-    private static async ValueTask<List<ItemResult>> RunEachAsync(EngineCore engine, CallerIdentity caller, KmipVersion version, List<TtlvElement> items, bool continueOnError)
+    private static async ValueTask<MessageOutcome> RunEachAsync(Reply reply, List<TtlvElement> items, bool continueOnError)
     {
+        var (engine, caller, version) = (reply.Engine, reply.Caller, reply.Version);
         var batch = new BatchState();
         var results = new List<ItemResult>(items.Count);
         bool stopped = false;
@@ -169,7 +183,15 @@ internal static class MessageProcessor
                 var saved = batch.IdPlaceholder;
                 r = RunItem(engine, caller, version, item, work, batch);
                 if (r.Status != ResultStatus.Success) break;
-                var status = await TryCommitAsync(work).ConfigureAwait(false);
+                CommitStatus? status;
+                try
+                {
+                    status = await work.CommitAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (IsStoreFailure(e))
+                {
+                    status = null;
+                }
                 if (status == CommitStatus.Committed) break;
                 if (status is null)
                 {
@@ -184,11 +206,12 @@ internal static class MessageProcessor
             results.Add(r);
             if (r.Status != ResultStatus.Success && !continueOnError) stopped = true;
         }
-        return results;
+        return Respond(reply, results);
     }
 
-    private static async ValueTask<List<ItemResult>> RunUndoAsync(EngineCore engine, CallerIdentity caller, KmipVersion version, List<TtlvElement> items)
+    private static async ValueTask<MessageOutcome> RunUndoAsync(Reply reply, List<TtlvElement> items)
     {
+        var (engine, caller, version) = (reply.Engine, reply.Caller, reply.Version);
         for (int attempt = 0; ; attempt++)
         {
             var start = Stopwatch.GetTimestamp();
@@ -217,10 +240,18 @@ internal static class MessageProcessor
                     results[i].Reason = null;
                     results[i].Message = null;
                 }
-                return results;
+                return Respond(reply, results);
             }
-            var status = await TryCommitAsync(work).ConfigureAwait(false);
-            if (status == CommitStatus.Committed) return results;
+            CommitStatus? status;
+            try
+            {
+                status = await work.CommitAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsStoreFailure(e))
+            {
+                status = null;
+            }
+            if (status == CommitStatus.Committed) return Respond(reply, results);
             if (status is null || attempt + 1 >= EngineCore.MaxCommitAttempts)
             {
                 foreach (var r in results)
@@ -231,7 +262,7 @@ internal static class MessageProcessor
                     r.Payload = null;
                     r.Duration = Stopwatch.GetElapsedTime(start);
                 }
-                return results;
+                return Respond(reply, results);
             }
         }
     }
@@ -244,9 +275,9 @@ internal static class MessageProcessor
         if (item.Type != ItemType.Structure || opElement is not { Type: ItemType.Enumeration })
             return Fail(r, ResultReason.InvalidMessage, "Batch item without a valid Operation", version);
         r.Operation = (Operation)opElement.UInt32;
-        foreach (var ext in item.FindAll(Tag.MessageExtension))
+        foreach (var ext in item.Children)
         {
-            if (ext.Find(Tag.CriticalityIndicator) is { Bool: true })
+            if (ext.Tag == Tag.MessageExtension && ext.Find(Tag.CriticalityIndicator) is { Bool: true })
                 return Fail(r, ResultReason.FeatureNotSupported, "Critical message extension not supported", version);
         }
         if (item.Find(Tag.Ephemeral) is { Bool: true })
@@ -279,18 +310,12 @@ internal static class MessageProcessor
         return r;
     }
 
-    /// <summary>Commits; a store failure (e.g. a record over the store's size bound) becomes null, never an exception out of Process.</summary>
-    private static async ValueTask<CommitStatus?> TryCommitAsync(UnitOfWork work)
-    {
-        try
-        {
-            return await work.CommitAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
-        {
-            return null;
-        }
-    }
+    /// <summary>
+    /// Whether a commit's exception is a store failure (e.g. a record over the store's size bound), reported as a General
+    /// Failure, never an exception out of Process. (Caught where the commit is awaited: a wrapping async method would
+    /// cost every durable change one more continuation.)
+    /// </summary>
+    private static bool IsStoreFailure(Exception e) => e is ArgumentException or InvalidOperationException or IOException;
 
     /// <summary>Whether <paramref name="operation"/> exists in <paramref name="version"/> (an unknown value is left to the operation table).</summary>
     internal static bool OperationExists(Operation operation, KmipVersion version)
@@ -333,17 +358,17 @@ internal static class MessageProcessor
 
     private static TtlvElement BuildResponse(KmipVersion version, long now, TtlvElement requestHeader, List<ItemResult> results)
     {
-        var header = TtlvElement.Structure(Tag.ResponseHeader, ProtocolVersion(version), TtlvElement.DateTime(Tag.TimeStamp, now));
-        if (version >= KmipVersion.V1_4 && requestHeader.Find(Tag.ClientCorrelationValue) is { Type: ItemType.TextString } ccv)
-            header.Children.Add(ccv);
-        header.Children.Add(TtlvElement.Integer(Tag.BatchCount, results.Count));
+        var batchCount = results.Count == 1 ? s_oneItem : TtlvElement.Integer(Tag.BatchCount, results.Count);
+        var header = version >= KmipVersion.V1_4 && requestHeader.Find(Tag.ClientCorrelationValue) is { Type: ItemType.TextString } ccv
+            ? TtlvElement.Structure(Tag.ResponseHeader, ProtocolVersion(version), TtlvElement.DateTime(Tag.TimeStamp, now), ccv, batchCount)
+            : TtlvElement.Structure(Tag.ResponseHeader, ProtocolVersion(version), TtlvElement.DateTime(Tag.TimeStamp, now), batchCount);
         var message = TtlvElement.Structure(Tag.ResponseMessage, header);
         foreach (var r in results)
         {
             var bi = TtlvElement.Structure(Tag.BatchItem);
-            if (r.Operation is { } op) bi.Children.Add(TtlvElement.Enumeration(Tag.Operation, (uint)op));
+            if (r.Operation is { } op) bi.Children.Add((uint)op < (uint)s_operationItems.Length ? s_operationItems[(int)op] : TtlvElement.Enumeration(Tag.Operation, (uint)op));
             if (r.BatchItemId is { } id) bi.Children.Add(TtlvElement.ByteString(Tag.UniqueBatchItemID, id));
-            bi.Children.Add(TtlvElement.Enumeration(Tag.ResultStatus, (uint)r.Status));
+            bi.Children.Add(r.Status == ResultStatus.Success ? s_success : TtlvElement.Enumeration(Tag.ResultStatus, (uint)r.Status));
             if (r.Reason is { } reason) bi.Children.Add(TtlvElement.Enumeration(Tag.ResultReason, (uint)reason));
             if (r.Message is { } msg) bi.Children.Add(TtlvElement.TextString(Tag.ResultMessage, msg.Length > MaxResultMessage ? msg[..MaxResultMessage] : msg));
             // Undone items keep the payload they produced (BL-M-2-21).
@@ -353,7 +378,22 @@ internal static class MessageProcessor
         return message;
     }
 
-    private static TtlvElement ProtocolVersion(KmipVersion v) => TtlvElement.Structure(Tag.ProtocolVersion,
+    // Items most responses share, made once: a response tree is encoded and dropped, never changed after it is built.
+    private static readonly TtlvElement s_oneItem = TtlvElement.Integer(Tag.BatchCount, 1);
+    private static readonly TtlvElement s_success = TtlvElement.Enumeration(Tag.ResultStatus, (uint)ResultStatus.Success);
+    private static readonly TtlvElement[] s_operationItems = [.. Enumerable.Range(0, 64).Select(op => TtlvElement.Enumeration(Tag.Operation, (uint)op))];
+    private static readonly TtlvElement[] s_protocolVersions = [.. Enumerable.Range(0, 5).Select(minor => NewProtocolVersion(new(1, minor))),
+        .. Enumerable.Range(0, 2).Select(minor => NewProtocolVersion(new(2, minor)))];
+
+    // The versions served are 1.0–1.4 and 2.0–2.1 (TryServe).
+    private static TtlvElement ProtocolVersion(KmipVersion v) => v.Major switch
+    {
+        1 when v.Minor is >= 0 and <= 4 => s_protocolVersions[v.Minor],
+        2 when v.Minor is >= 0 and <= 1 => s_protocolVersions[5 + v.Minor],
+        _ => NewProtocolVersion(v),
+    };
+
+    private static TtlvElement NewProtocolVersion(KmipVersion v) => TtlvElement.Structure(Tag.ProtocolVersion,
         TtlvElement.Integer(Tag.ProtocolVersionMajor, v.Major), TtlvElement.Integer(Tag.ProtocolVersionMinor, v.Minor));
 
     private static void WriteInvalidMessage(IBufferWriter<byte> output, KmipVersion version, long now, string message, CallerIdentity caller, EngineCore engine)

@@ -36,20 +36,46 @@ internal static class ObjectCodec
 
     /// <summary>
     /// The record body: {Format, Id, Object Type, Owner, Archived, object value, (Attribute Index, attribute)*, user tags,
-    /// system tags, (grant user, bits)*} in one structure, written straight into an array of the exact size.
+    /// system tags, (grant user, bits)*} in one structure. Written once into a per-thread scratch buffer and copied out
+    /// (measuring every item first cost as much as writing it); a body larger than the scratch is measured and written
+    /// straight into an array of the exact size. The scratch holds key material while in use: what was written is
+    /// cleared before returning.
     /// </summary>
     public static byte[] Serialize(ManagedObject obj)
     {
+        var scratch = t_scratch ??= new byte[ScratchBytes];
+        var w = new TtlvWriter(scratch);
+        Write(ref w, obj);
+        if (!w.Overflowed)
+        {
+            var written = scratch.AsSpan(0, w.BytesWritten);
+            var body = written.ToArray();
+            written.Clear();
+            return body;
+        }
+        scratch.AsSpan().Clear();
+
         int length = 8 + 16 + TextLength(obj.Id) + 16 + TextLength(obj.Owner) + 16;
         if (obj.Value is not null) length += obj.Value.EncodedLength();
         foreach (var a in obj.Attributes) length += 8 + 16 + a.Value.EncodedLength();
         // Sorted collections allocate an enumerator stack: skipped when empty (the common case).
-        if (obj.UserTags.Count > 0) foreach (var t in obj.UserTags) length += TextLength(t);
-        if (obj.SystemTags.Count > 0) foreach (var t in obj.SystemTags) length += TextLength(t);
-        if (obj.Grants.Count > 0) foreach (var (user, _) in obj.Grants) length += 8 + TextLength(user) + 16;
+        if (obj.UserTagCount > 0) foreach (var t in obj.UserTags) length += TextLength(t);
+        if (obj.SystemTagCount > 0) foreach (var t in obj.SystemTags) length += TextLength(t);
+        if (obj.GrantCount > 0) foreach (var (user, _) in obj.Grants) length += 8 + TextLength(user) + 16;
 
         var bytes = new byte[length];
-        var w = new TtlvWriter(bytes);
+        w = new TtlvWriter(bytes);
+        Write(ref w, obj);
+        if (w.Overflowed || w.BytesWritten != length) throw new InvalidOperationException("Object record length mismatch.");
+        return bytes;
+    }
+
+    // Room for the usual record (a new AES key's is ~1.3 KB; certificates are larger).
+    internal const int ScratchBytes = 8192;
+    [ThreadStatic] private static byte[]? t_scratch;
+
+    private static void Write(ref TtlvWriter w, ManagedObject obj)
+    {
         w.StartStructure(RecordTag);
         w.WriteInt32(FormatTag, FormatVersion);
         w.WriteText(IdTag, obj.Id);
@@ -64,9 +90,9 @@ internal static class ObjectCodec
             a.Value.WriteTo(ref w);
             w.EndStructure();
         }
-        if (obj.UserTags.Count > 0) foreach (var t in obj.UserTags) w.WriteText(UserTagTag, t);
-        if (obj.SystemTags.Count > 0) foreach (var t in obj.SystemTags) w.WriteText(SystemTagTag, t);
-        if (obj.Grants.Count > 0) foreach (var (user, perms) in obj.Grants)
+        if (obj.UserTagCount > 0) foreach (var t in obj.UserTags) w.WriteText(UserTagTag, t);
+        if (obj.SystemTagCount > 0) foreach (var t in obj.SystemTags) w.WriteText(SystemTagTag, t);
+        if (obj.GrantCount > 0) foreach (var (user, perms) in obj.Grants)
         {
             w.StartStructure(GrantTag);
             w.WriteText(GrantUserTag, user);
@@ -74,8 +100,6 @@ internal static class ObjectCodec
             w.EndStructure();
         }
         w.EndStructure();
-        if (w.Overflowed || w.BytesWritten != length) throw new InvalidOperationException("Object record length mismatch.");
-        return bytes;
     }
 
     private static int TextLength(string text) => 8 + ((Encoding.UTF8.GetByteCount(text) + 7) & ~7);
@@ -121,7 +145,7 @@ internal static class ObjectCodec
 
     public static string[] IndexTerms(ManagedObject obj)
     {
-        var terms = new List<string>(8 + obj.UserTags.Count + obj.SystemTags.Count)
+        var terms = new List<string>(8 + obj.UserTagCount + obj.SystemTagCount)
         {
             Cached(s_ownerTerms, obj.Owner, static owner => Term("owner=", owner)),
             Cached(s_typeTerms, obj.ObjectType, static type => "type=" + type),
@@ -129,8 +153,8 @@ internal static class ObjectCodec
             Cached(s_systemTagTerms, obj.ObjectType, static type => "tag=" + ManagedObject.SystemTagOf(type)),
         };
         if (!obj.IsDestroyed && !obj.Archived) terms.Add(OnlineTerm);
-        if (obj.UserTags.Count > 0) foreach (var t in obj.UserTags) terms.Add(Term("tag=", t));
-        if (obj.SystemTags.Count > 0) foreach (var t in obj.SystemTags) terms.Add(Term("tag=", t));
+        if (obj.UserTagCount > 0) foreach (var t in obj.UserTags) terms.Add(Term("tag=", t));
+        if (obj.SystemTagCount > 0) foreach (var t in obj.SystemTags) terms.Add(Term("tag=", t));
         foreach (var a in obj.Attributes)
         {
             var v = a.Value;
@@ -162,7 +186,7 @@ internal static class ObjectCodec
                     break;
             }
         }
-        if (obj.Grants.Count > 0)
+        if (obj.GrantCount > 0)
         {
             foreach (var (user, perms) in obj.Grants)
             {

@@ -38,14 +38,13 @@ internal sealed class CreateOperation : IKmipOperation
             if (obj.Get(Tag.QuantumSafe) is { Bool: true } && bits < 256)
                 throw new KmipFault(ResultReason.GeneralFailure, "The key would not be quantum safe");
             // Every algorithm passes the policy first (3DES only when allowed); KeyGenerator covers the rest (ChaCha20, HMAC-SHA3 …).
-            var policy = CryptoSupport.Policy(ctx);
-            var material = CryptoSupport.Run(() =>
+            var material = CryptoSupport.Run((policy: CryptoSupport.Policy(ctx), alg, bits), static k =>
             {
-                policy.Check(new Crypto.AlgorithmUse(Crypto.CryptoUse.Generate, alg, alg == CryptographicAlgorithm.DES3 ? 192 : bits));
-                return alg is CryptographicAlgorithm.DES3 ? RandomNumberGenerator.GetBytes(bits / 8) : Crypto.KeyGenerator.GenerateSymmetric(policy, alg, bits);
+                k.policy.Check(new Crypto.AlgorithmUse(Crypto.CryptoUse.Generate, k.alg, k.alg == CryptographicAlgorithm.DES3 ? 192 : k.bits));
+                return k.alg is CryptographicAlgorithm.DES3 ? RandomNumberGenerator.GetBytes(k.bits / 8) : Crypto.KeyGenerator.GenerateSymmetric(k.policy, k.alg, k.bits);
             });
             obj.Value = TtlvElement.Structure(Tag.SymmetricKey, TtlvElement.Structure(Tag.KeyBlock,
-                TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw),
+                ObjectBuilder.RawFormat,
                 TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, material)),
                 TtlvElement.Enumeration(Tag.CryptographicAlgorithm, (uint)alg),
                 TtlvElement.Integer(Tag.CryptographicLength, length ?? bits)));
@@ -57,7 +56,7 @@ internal sealed class CreateOperation : IKmipOperation
             obj.Value = TtlvElement.Structure(Tag.SecretData,
                 TtlvElement.Enumeration(Tag.SecretDataType, (uint)SecretDataType.Seed),
                 TtlvElement.Structure(Tag.KeyBlock,
-                    TtlvElement.Enumeration(Tag.KeyFormatType, (uint)KeyFormatType.Raw),
+                    ObjectBuilder.RawFormat,
                     TtlvElement.Structure(Tag.KeyValue, TtlvElement.ByteString(Tag.KeyMaterial, RandomNumberGenerator.GetBytes(bits / 8)))));
         }
         // KMIP 1.3+ §3.44: the generator the key material came from.
@@ -66,7 +65,7 @@ internal sealed class CreateOperation : IKmipOperation
         ctx.Save(obj, touch: false);
         ctx.Batch.IdPlaceholder = obj.Id;
         var response = TtlvElement.Structure(Tag.ResponsePayload,
-            TtlvElement.Enumeration(Tag.ObjectType, (uint)type),
+            ObjectBuilder.ObjectTypeElement(type),
             TtlvElement.TextString(Tag.UniqueIdentifier, obj.Id));
         return response;
     }

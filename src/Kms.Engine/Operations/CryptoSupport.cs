@@ -28,6 +28,19 @@ internal static class CryptoSupport
         }
     }
 
+    /// <summary><see cref="Run{T}(Func{T})"/> with the call's arguments passed in, so that a static lambda (no closure) can be used.</summary>
+    public static T Run<TState, T>(TState state, Func<TState, T> call)
+    {
+        try
+        {
+            return call(state);
+        }
+        catch (CryptoFailure f)
+        {
+            throw Fault(f);
+        }
+    }
+
     public static KmipFault Fault(CryptoFailure f)
     {
         var reason = f.ToResultReason();

@@ -55,7 +55,7 @@ internal sealed class GetAttributesOperation : IKmipOperation
             if (!AttributeCodec.Visible(a.Value, version)) continue;
             if (keys.Count == 0 || keys.Contains(a.Key)) list.Add(a);
         }
-        if (version.Major >= 2 && obj.UserTags.Count > 0 && (keys.Count == 0 || keys.Exists(AttributeCodec.IsTagKey)))
+        if (version.Major >= 2 && obj.UserTagCount > 0 && (keys.Count == 0 || keys.Exists(AttributeCodec.IsTagKey)))
             list.Add(new AttributeEntry(AttributeCodec.TagsAttribute(obj.UserTags), 0));
         return list;
     }

@@ -55,10 +55,11 @@ internal sealed class ModifyAttributeOperation : IKmipOperation
             AttributeEditor.CheckWritable(obj, key, value);
             var instances = obj.All(key).ToList();
             if (instances.Count == 0) throw new KmipFault(ResultReason.AttributeNotFound, "Attribute not present", ResultReason.ItemNotFound);
-            AttributeEntry? target = index is { } i
-                ? instances.FirstOrDefault(a => a.Index == i)
-                : current is not null ? instances.FirstOrDefault(a => AttributeEditor.SameValue(a.Value, current)) : instances[0];
-            if (target is null) throw new KmipFault(ResultReason.AttributeInstanceNotFound, "No such attribute instance", ResultReason.IndexOutOfBounds);
+            int at = index is { } i
+                ? instances.FindIndex(a => a.Index == i)
+                : current is not null ? instances.FindIndex(a => AttributeEditor.SameValue(a.Value, current)) : 0;
+            if (at < 0) throw new KmipFault(ResultReason.AttributeInstanceNotFound, "No such attribute instance", ResultReason.IndexOutOfBounds);
+            var target = instances[at];
             if (key.Tag == Tag.Name && !AttributeEditor.SameValue(target.Value, value) && ObjectBuilder.NameExists(obj, value))
                 throw new KmipFault(ResultReason.NonUniqueNameAttribute, "Name already present", ResultReason.InvalidField);
             result = target with { Value = value };

@@ -10,20 +10,26 @@ namespace Kms.Engine.Storage;
 /// </summary>
 internal sealed class UnitOfWork(IObjectStore store)
 {
-    // A staged object is kept as its serialized body and index terms, exactly what the commit writes: staging
-    // serializes once, and a later read of it decodes an independent copy (a failed item must not leave
-    // half-applied edits).
-    private readonly Dictionary<string, ObjectRecord> _staged = new(StringComparer.Ordinal);
-    private readonly List<string> _order = [];
+    // A staged object is kept as the write its commit makes (serialized body and index terms) plus its store sequence:
+    // staging serializes once, and a later read of it decodes an independent copy (a failed item must not leave
+    // half-applied edits). In staging order; most units stage one object, so ids are found by a scan until there are
+    // more than IndexFrom of them, then through a dictionary (a whole batch under Undo can stage many).
+    private readonly record struct Staged(ObjectWrite Write, long Sequence);
+
+    private const int IndexFrom = 16;
+    private readonly List<Staged> _staged = new(1);
+    private Dictionary<string, int>? _index;
 
     public IObjectStore Store => store;
 
     /// <summary>Reads a private, mutable copy of an object (staged version first).</summary>
     public bool TryLoad(string id, out ManagedObject obj)
     {
-        if (_staged.TryGetValue(id, out var staged))
+        int at = IndexOf(id);
+        if (at >= 0)
         {
-            obj = ObjectCodec.Deserialize(staged);
+            var (write, sequence) = _staged[at];
+            obj = ObjectCodec.Deserialize(new ObjectRecord(write.Id, write.ExpectedVersion, write.Body!.Value, write.IndexTerms, sequence));
             return true;
         }
         // The server-wide create grants live under a reserved id; they are not a managed object.
@@ -39,8 +45,27 @@ internal sealed class UnitOfWork(IObjectStore store)
     /// <summary>Stages <paramref name="obj"/> (a new object has Version 0).</summary>
     public void Stage(ManagedObject obj)
     {
-        if (!_staged.ContainsKey(obj.Id)) _order.Add(obj.Id);
-        _staged[obj.Id] = new ObjectRecord(obj.Id, obj.Version, ObjectCodec.Serialize(obj), ObjectCodec.IndexTerms(obj), obj.Sequence);
+        var staged = new Staged(new ObjectWrite(obj.Id, obj.Version, ObjectCodec.Serialize(obj), ObjectCodec.IndexTerms(obj)), obj.Sequence);
+        int at = IndexOf(obj.Id);
+        if (at >= 0)
+        {
+            _staged[at] = staged;
+            return;
+        }
+        _staged.Add(staged);
+        if (_index is not null) _index[obj.Id] = _staged.Count - 1;
+        else if (_staged.Count > IndexFrom)
+        {
+            _index = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int i = 0; i < _staged.Count; i++) _index[_staged[i].Write.Id] = i;
+        }
+    }
+
+    private int IndexOf(string id)
+    {
+        if (_index is not null) return _index.TryGetValue(id, out int i) ? i : -1;
+        for (int i = 0; i < _staged.Count; i++) if (string.Equals(_staged[i].Write.Id, id, StringComparison.Ordinal)) return i;
+        return -1;
     }
 
     /// <summary>Ids matching <paramref name="terms"/>, including staged objects, newest first.</summary>
@@ -48,21 +73,21 @@ internal sealed class UnitOfWork(IObjectStore store)
     {
         var ids = new List<string>();
         // Staged new objects are the newest of all.
-        for (int i = _order.Count - 1; i >= 0; i--)
+        for (int i = _staged.Count - 1; i >= 0; i--)
         {
-            var staged = _staged[_order[i]];
-            if (staged.Version == 0 && Matches(staged, terms)) ids.Add(staged.Id);
+            var staged = _staged[i].Write;
+            if (staged.ExpectedVersion == 0 && Matches(staged, terms)) ids.Add(staged.Id);
         }
         foreach (var id in store.FindByTerms(terms))
         {
-            if (_staged.TryGetValue(id, out var staged) && !Matches(staged, terms)) continue;
+            int at = IndexOf(id);
+            if (at >= 0 && !Matches(_staged[at].Write, terms)) continue;
             ids.Add(id);
         }
         // Staged changes of existing objects may add new matches.
-        foreach (var id in _order)
+        foreach (var (staged, _) in _staged)
         {
-            var staged = _staged[id];
-            if (staged.Version != 0 && Matches(staged, terms) && !ids.Contains(id)) ids.Add(id);
+            if (staged.ExpectedVersion != 0 && Matches(staged, terms) && !ids.Contains(staged.Id)) ids.Add(staged.Id);
         }
         return ids;
     }
@@ -71,16 +96,12 @@ internal sealed class UnitOfWork(IObjectStore store)
     public ValueTask<CommitStatus> CommitAsync()
     {
         if (_staged.Count == 0) return new(CommitStatus.Committed);
-        var writes = new List<ObjectWrite>(_order.Count);
-        foreach (var id in _order)
-        {
-            var staged = _staged[id];
-            writes.Add(new ObjectWrite(staged.Id, staged.Version, staged.Body, staged.IndexTerms));
-        }
+        var writes = new ObjectWrite[_staged.Count];
+        for (int i = 0; i < writes.Length; i++) writes[i] = _staged[i].Write;
         return store.CommitAsync(writes);
     }
 
-    private static bool Matches(ObjectRecord staged, IReadOnlyList<string> terms)
+    private static bool Matches(ObjectWrite staged, IReadOnlyList<string> terms)
     {
         foreach (var t in terms) if (!staged.IndexTerms.Contains(t)) return false;
         return true;

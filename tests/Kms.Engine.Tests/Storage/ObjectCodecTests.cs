@@ -67,6 +67,20 @@ public sealed class ObjectCodecTests
     }
 
     [Fact]
+    public void A_body_larger_than_the_scratch_buffer_is_written_the_same_way()
+    {
+        var big = Sample();
+        big.AddInstance(TtlvElement.TextString(Tag.Description, new string('d', ObjectCodec.ScratchBytes)));
+        var bigBody = ObjectCodec.Serialize(big);
+        Assert.True(bigBody.Length > ObjectCodec.ScratchBytes);
+        Assert.Equal(Reference(big), bigBody);
+        // The scratch buffer is whole again after an overflow: a small object next is unaffected.
+        var small = Sample();
+        Assert.Equal(Reference(small), ObjectCodec.Serialize(small));
+        Assert.Equal(Reference(big), ObjectCodec.Serialize(big));
+    }
+
+    [Fact]
     public void Index_terms_are_distinct_in_first_occurrence_order_and_shared_between_objects()
     {
         var obj = Sample();
