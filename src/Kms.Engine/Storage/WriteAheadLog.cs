@@ -221,11 +221,11 @@ internal sealed partial class WriteAheadLog : IDisposable
         Span<byte> associated = stackalloc byte[AssociatedPrefix.Length + 8];
         Associated(associated, _tail);
         var plain = group.Slice(HeaderSize + StoreCrypto.PrefixSize, plainLength);
-        _crypto.Seal(plain, associated, group[HeaderSize..]); // in place: the plaintext already sits where the ciphertext goes
+        // In place: the plaintext already sits where the ciphertext goes, so nothing secret is left in the buffer.
+        _crypto.Seal(plain, associated, group[HeaderSize..]);
         group[total..].Clear();
         RandomAccess.Write(handle, group, offset);
         if (!_direct) SyncData(handle);
-        group.Clear();
         _tail += blocks;
         if (_tail % _segmentBytes == 0) EnterSegment(_tail / _segmentBytes); // the group filled its segment to the end
     }
