@@ -24,7 +24,8 @@ namespace Kms.Engine.Storage;
 /// <c>O_DIRECT|O_DSYNC</c>: the write goes from the group's buffer to the disk and returns once it is durable, with
 /// no copy into the page cache and no separate <c>fdatasync</c> (measured here: ~30 % less CPU and ~20 % less
 /// latency per 12 KB group than <c>pwrite</c> + <c>fdatasync</c>). Where the file system refuses <c>O_DIRECT</c>
-/// (tmpfs) or elsewhere, the same bytes are written through the page cache and synced. Groups of earlier builds
+/// (tmpfs before Linux 6.6, some FUSE file systems) or elsewhere, the same bytes are written through the page cache
+/// and synced. Groups of earlier builds
 /// (kind <c>WAL1</c>, packed without padding) still replay.</para>
 /// <para><b>Recovery.</b> Replay reads groups from the checkpoint's address until the first place where no valid
 /// group starts: zeros, stale bytes of a recycled segment (their addresses differ), or a group torn by a crash.
@@ -54,8 +55,8 @@ internal sealed partial class WriteAheadLog : IDisposable
     private long _begin;     // first segment still kept, × segment size
     private long _tail;      // where the next group goes
     private long _filled;    // bytes of the current segment file that are allocated (zeros or data)
-    private AlignedBuffer _group = new(64 * 1024);
-    private readonly AlignedBuffer _block = new(Block); // a marker or a zeroed header, written as a whole block
+    private AlignedBuffer _group;
+    private readonly AlignedBuffer _block; // a marker or a zeroed header, written as a whole block
     private int _groupLength = -1; // header + salt and nonce + plaintext gathered so far; −1 when no group is open
     private bool _recovered;
     private byte[] _sealedRead = []; // replay's read buffer
@@ -73,6 +74,8 @@ internal sealed partial class WriteAheadLog : IDisposable
         _crypto = crypto;
         _allowDirect = allowDirectIo;
         _zeros = new AlignedBuffer((int)Math.Min(ZeroChunk, segmentBytes));
+        _group = new AlignedBuffer(64 * 1024);
+        _block = new AlignedBuffer(Block);
     }
 
     /// <summary>Whether groups are written with <c>O_DIRECT|O_DSYNC</c> (known once the log is appended to).</summary>
@@ -400,7 +403,10 @@ internal sealed partial class WriteAheadLog : IDisposable
         _zeros.Dispose();
     }
 
-    /// <summary>Native memory aligned to <see cref="Block"/>, as direct I/O requires of its buffers; zeroed when it grows and when freed.</summary>
+    /// <summary>
+    /// Native memory aligned to <see cref="Block"/>, as direct I/O requires of its buffers; zeroed when it grows and when
+    /// freed (empty afterwards, so a use after disposal fails on a bounds check rather than on a freed pointer).
+    /// </summary>
     private sealed unsafe class AlignedBuffer(int length) : IDisposable
     {
         private byte* _pointer = Allocate(length);
@@ -432,6 +438,7 @@ internal sealed partial class WriteAheadLog : IDisposable
             Span.Clear();
             NativeMemory.AlignedFree(_pointer);
             _pointer = null;
+            Length = 0;
         }
 
         public void Dispose() => Free();
