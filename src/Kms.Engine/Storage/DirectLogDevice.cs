@@ -59,18 +59,10 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
             SafeFileHandle? handle = OpenDirect(probe, oDirect, throwOnError: false);
             if (handle is null) return null;
             using (handle)
+            using (var block = new AlignedBuffer(Alignment))
             {
-                unsafe
-                {
-                    void* block = NativeMemory.AlignedAlloc(Alignment, Alignment);
-                    try
-                    {
-                        NativeMemory.Clear(block, Alignment);
-                        RandomAccess.Write(handle, new ReadOnlySpan<byte>(block, Alignment), 0);
-                    }
-                    catch (IOException) { return null; } // O_DIRECT accepted by open but not by write (some FUSE file systems)
-                    finally { NativeMemory.AlignedFree(block); }
-                }
+                try { RandomAccess.Write(handle, block.Span, 0); }
+                catch (IOException) { return null; } // O_DIRECT accepted by open but not by write (some FUSE file systems)
             }
         }
         finally { File.Delete(probe); }
@@ -162,14 +154,13 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
         public unsafe void Execute()
         {
             uint error = 0, done = 0;
-            bool bounce = write && (ulong)buffer % Alignment != 0;
-            void* io = bounce ? NativeMemory.AlignedAlloc(Math.Max(length, 1), Alignment) : (void*)buffer;
+            using var bounce = write && (ulong)buffer % Alignment != 0 ? new AlignedBuffer((int)length) : null;
             try
             {
-                var span = new Span<byte>(io, (int)length);
+                var span = bounce is not null ? bounce.Span : new Span<byte>((void*)buffer, (int)length);
                 if (write)
                 {
-                    if (bounce) new ReadOnlySpan<byte>((void*)buffer, (int)length).CopyTo(span);
+                    if (bounce is not null) new ReadOnlySpan<byte>((void*)buffer, (int)length).CopyTo(span);
                     RandomAccess.Write(file, span, (long)offset);
                     done = length;
                 }
@@ -187,10 +178,6 @@ internal sealed partial class DirectLogDevice : StorageDeviceBase
             catch (Exception e)
             {
                 error = e is IOException && (e.HResult & 0xFFFF) != 0 ? (uint)(e.HResult & 0xFFFF) : uint.MaxValue;
-            }
-            finally
-            {
-                if (bounce) NativeMemory.AlignedFree(io);
             }
             Interlocked.Decrement(ref device._pending);
             callback(error, done, context);

@@ -40,7 +40,7 @@ internal sealed partial class WriteAheadLog : IDisposable
     private const uint PackedGroupKind = 0x314C4157; // "WAL1" (earlier builds): the next group starts right behind it
     private const uint NextSegmentKind = 0x4E4C4157; // "WALN"
     private const int ZeroChunk = 1 << 20;
-    internal const int Block = 4096; // alignment of groups, of direct writes and of their buffers
+    internal const int Block = DirectLogDevice.Alignment; // alignment of groups, of direct writes and of their buffers
     private const int MaxSpares = 4; // kept for reuse; a burst's further segments are deleted once truncated
     private static ReadOnlySpan<byte> AssociatedPrefix => "kms/wal/v2"u8;
 
@@ -401,46 +401,5 @@ internal sealed partial class WriteAheadLog : IDisposable
         _group.Dispose();
         _block.Dispose();
         _zeros.Dispose();
-    }
-
-    /// <summary>
-    /// Native memory aligned to <see cref="Block"/>, as direct I/O requires of its buffers; zeroed when it grows and when
-    /// freed (empty afterwards, so a use after disposal fails on a bounds check rather than on a freed pointer).
-    /// </summary>
-    private sealed unsafe class AlignedBuffer(int length) : IDisposable
-    {
-        private byte* _pointer = Allocate(length);
-
-        public int Length { get; private set; } = length;
-
-        public Span<byte> Span => new(_pointer, Length);
-
-        /// <summary>Grows to <paramref name="length"/> bytes, keeping the first <paramref name="keep"/>.</summary>
-        public void Grow(int length, int keep)
-        {
-            byte* larger = Allocate(length);
-            Span[..keep].CopyTo(new Span<byte>(larger, length));
-            Free();
-            _pointer = larger;
-            Length = length;
-        }
-
-        private static byte* Allocate(int length)
-        {
-            var p = (byte*)NativeMemory.AlignedAlloc((nuint)length, Block);
-            new Span<byte>(p, length).Clear();
-            return p;
-        }
-
-        private void Free()
-        {
-            if (_pointer is null) return;
-            Span.Clear();
-            NativeMemory.AlignedFree(_pointer);
-            _pointer = null;
-            Length = 0;
-        }
-
-        public void Dispose() => Free();
     }
 }
